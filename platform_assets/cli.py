@@ -1,0 +1,251 @@
+"""`platform-assets`: run the platform from a shell.
+
+Every command resolves the database the same way as the assets (DATABASE_URL, else the embedded
+server under PLATFORM_HOME) and prints URLs only with their password masked.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+
+import psycopg
+
+from platform_assets.db import server
+from platform_assets.db.migrate import MigrationError, migrate
+from platform_assets.db.sql import InvalidIdentifier
+from platform_assets.settings import PROJECT_ROOT, platform_home
+
+DEMO_CUSTOMERS = 2_000
+DEMO_DAYS = 180
+DEMO_SEED = 7
+
+
+class CliError(RuntimeError):
+    """An error the user can act on: printed without a traceback, exit code 1."""
+
+
+def _yesterday() -> date:
+    return datetime.now(UTC).date() - timedelta(days=1)
+
+
+def _connect(url: str | None = None) -> psycopg.Connection:
+    url = url or server.database_url()
+    try:
+        return psycopg.connect(url, application_name="platform_assets_cli")
+    except psycopg.OperationalError as error:
+        raise CliError(
+            f"cannot connect to Postgres at {server.redact(url)}: {server.redact(str(error)).strip()}"
+            "\n  check DATABASE_URL, or unset it to use the embedded server (platform-assets db up)"
+        ) from None
+
+
+# --- db ------------------------------------------------------------------------------------------
+
+def cmd_db(args: argparse.Namespace) -> None:
+    external = os.environ.get("DATABASE_URL")
+    if args.action == "up":
+        url = server.database_url()
+        with _connect(url) as conn:
+            version = conn.execute("show server_version").fetchone()[0]
+        print(f"Postgres {version} ready at {server.redact(url)}")
+    elif args.action == "down":
+        if external:
+            raise CliError("DATABASE_URL is set: the platform does not manage that server")
+        stopped = server.stop_embedded()
+        print("embedded Postgres stopped" if stopped else "embedded Postgres was not running")
+    elif args.action == "status":
+        if external:
+            with _connect(external) as conn:
+                version = conn.execute("show server_version").fetchone()[0]
+            print(f"external Postgres {version} at {server.redact(external)} (DATABASE_URL)")
+        elif server.embedded_running():
+            print(f"embedded Postgres running, data in {server.pgdata_dir()}")
+            print(f"url: {server.database_url()}")
+        else:
+            print(f"embedded Postgres not running (data dir {server.pgdata_dir()})")
+            sys.exit(3)
+    elif args.action == "url":
+        url = server.dagster_storage_url() if args.dagster else server.database_url()
+        print(url if args.reveal else server.redact(url))
+
+
+# --- migrate / simulate ------------------------------------------------------------------------
+
+def cmd_migrate(_: argparse.Namespace) -> None:
+    with _connect() as conn:
+        applied = migrate(conn)
+    if applied:
+        for migration in applied:
+            print(f"applied {migration.path.name}")
+    else:
+        print("migrations up to date")
+
+
+def _simulate(customers: int, days: int, seed: int, end_date: date, force: bool) -> bool:
+    """Write the simulated history unless the source already holds exactly it."""
+    from platform_assets.partitions import PARTITION_START
+    from platform_assets.simulator import simulate
+    from platform_assets.simulator.load import current_params, simulation_params, write_ops
+
+    start = end_date - timedelta(days=days - 1)
+    if start < date.fromisoformat(PARTITION_START):
+        raise CliError(
+            f"the history would start on {start}, before the first partition ({PARTITION_START}):"
+            " use fewer --days or a later --end-date"
+        )
+    params = simulation_params(customers, days, seed, end_date)
+    with _connect(server.source_database_url()) as conn:
+        if not force and current_params(conn) == params:
+            print(f"ops already holds this simulation ({params}); skipping (--force to rewrite)")
+            return False
+        started = time.perf_counter()
+        print(f"simulating {customers} customers over {days} days ending {end_date} (seed {seed})")
+        tables = simulate(customers=customers, days=days, seed=seed, end_date=end_date)
+        counts = write_ops(conn, tables, params)
+    for name, rows in counts.items():
+        print(f"  ops.{name:<15} {rows:>10,} rows")
+    print(f"simulated and written in {time.perf_counter() - started:.1f}s")
+    return True
+
+
+def cmd_simulate(args: argparse.Namespace) -> None:
+    if args.customers <= 0 or args.days <= 0:
+        raise CliError("--customers and --days must be positive")
+    _simulate(args.customers, args.days, args.seed, args.end_date, force=True)
+
+
+# --- runs --------------------------------------------------------------------------------------
+
+def _run_range(first: date, last: date) -> None:
+    from platform_assets.instance import run_partitions
+    from platform_assets.jobs import NIGHTLY_REFRESH
+
+    print(f"materializing {NIGHTLY_REFRESH} for {first}..{last} as one run")
+    started = time.perf_counter()
+    result = run_partitions(NIGHTLY_REFRESH, first.isoformat(), last.isoformat())
+    if not result.success:
+        raise CliError(f"run {result.run_id} failed; open it in the UI (make ui) for the step logs")
+    print(f"run {result.run_id} succeeded in {time.perf_counter() - started:.1f}s")
+
+
+def cmd_backfill(args: argparse.Namespace) -> None:
+    if args.last < args.first:
+        raise CliError("--to is before --from")
+    with _connect() as conn:
+        migrate(conn)
+    _run_range(args.first, args.last)
+
+
+def _summary() -> None:
+    with _connect() as conn:
+        print("\nWhat was built:")
+        for schema in ("raw", "staging"):
+            tables = conn.execute(
+                "select tablename from pg_tables where schemaname = %s order by tablename", (schema,)
+            ).fetchall()
+            for (name,) in tables:
+                count = conn.execute(f'select count(*) from {schema}."{name}"').fetchone()[0]
+                print(f"  {schema}.{name:<18} {count:>10,} rows")
+        rejected = conn.execute(
+            "select source_table, reason, count(*) from quality.rejected_rows"
+            " group by 1, 2 order by 1, 3 desc"
+        ).fetchall()
+        total = sum(r[2] for r in rejected)
+        print(f"\nRejected rows (quality.rejected_rows): {total:,}")
+        for source_table, reason, count in rejected:
+            print(f"  {source_table:<15} {reason:<50} {count:>7,}")
+    print(
+        "\nNext:\n"
+        "  make ui                              # Dagster UI on http://127.0.0.1:3000\n"
+        "  .venv/bin/platform-assets db url     # connect with psql \"$(...)\"\n"
+        "  make test                            # the test suite against a throwaway Postgres"
+    )
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    url = server.database_url()
+    print(f"database: {server.redact(url)}")
+    with _connect(url) as conn:
+        applied = migrate(conn)
+    print(f"migrations: {len(applied)} applied" if applied else "migrations: up to date")
+    _simulate(args.customers, args.days, args.seed, args.end_date, force=False)
+    first = args.end_date - timedelta(days=args.days - 1)
+    _run_range(first, args.end_date)
+    _summary()
+    print(f"\ndemo finished in {time.perf_counter() - started:.1f}s")
+
+
+# --- ui ----------------------------------------------------------------------------------------
+
+def cmd_ui(args: argparse.Namespace) -> None:
+    from platform_assets.instance import dagster_env
+
+    with _connect() as conn:
+        migrate(conn)
+    env = os.environ | dagster_env()
+    command = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
+               "-h", args.host, "-p", str(args.port)]
+    print(f"starting dagster dev on http://{args.host}:{args.port} (Ctrl-C stops it)")
+    sys.exit(subprocess.call(command, env=env, cwd=PROJECT_ROOT))
+
+
+# --- parser ------------------------------------------------------------------------------------
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="platform-assets", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    db = commands.add_parser("db", help="the platform's Postgres (embedded unless DATABASE_URL)")
+    db.add_argument("action", choices=["up", "down", "status", "url"])
+    db.add_argument("--dagster", action="store_true", help="url: Dagster's storage URL")
+    db.add_argument("--reveal", action="store_true", help="url: print the password too")
+    db.set_defaults(func=cmd_db)
+
+    commands.add_parser("migrate", help="apply pending SQL migrations").set_defaults(func=cmd_migrate)
+
+    for name, func, help_ in (
+        ("simulate", cmd_simulate, "write a deterministic operational history into ops.*"),
+        ("demo", cmd_demo, "migrate, simulate (scale S) and materialize everything"),
+    ):
+        sub = commands.add_parser(name, help=help_)
+        sub.add_argument("--customers", type=int, default=DEMO_CUSTOMERS)
+        sub.add_argument("--days", type=int, default=DEMO_DAYS)
+        sub.add_argument("--seed", type=int, default=DEMO_SEED)
+        sub.add_argument("--end-date", type=_date, default=_yesterday(),
+                         help="last simulated day (default: yesterday, UTC)")
+        sub.set_defaults(func=func)
+
+    backfill = commands.add_parser("backfill", help="run nightly_refresh over a date range")
+    backfill.add_argument("--from", dest="first", type=_date, required=True)
+    backfill.add_argument("--to", dest="last", type=_date, required=True)
+    backfill.set_defaults(func=cmd_backfill)
+
+    ui = commands.add_parser("ui", help="start dagster dev (webserver + daemon)")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (CliError, MigrationError, InvalidIdentifier, ConnectionError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Postgres plumbing: the embedded server, migrations, the SQL loader and bulk writes."""

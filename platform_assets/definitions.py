@@ -1,0 +1,14 @@
+"""The code location: assembles the domains; no logic lives here."""
+
+import dagster as dg
+
+from platform_assets.ingest.assets import ingest_assets
+from platform_assets.jobs import nightly_refresh
+from platform_assets.resources import PostgresResource
+
+defs = dg.Definitions(
+    assets=[*ingest_assets],
+    jobs=[nightly_refresh],
+    resources={"postgres": PostgresResource()},
+    executor=dg.in_process_executor,
+)

@@ -1,0 +1,1 @@
+"""Ingest: operational tables -> raw.* (landed as text) -> staging.* (typed, validated)."""

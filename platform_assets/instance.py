@@ -1,0 +1,43 @@
+"""The Dagster instance outside `dagster dev`: the CLI's runs land in the same Postgres storage.
+
+`dagster.yaml` at the project root reads its URLs and directories from the environment; this
+module fills those variables the same way for every entry point (CLI, `make ui`, tests).
+"""
+
+import os
+
+import dagster as dg
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
+
+from platform_assets.db import server
+from platform_assets.settings import PROJECT_ROOT, platform_home
+
+
+def dagster_env() -> dict[str, str]:
+    """The variables `dagster.yaml` needs; DAGSTER_PG_URL may hold a password: never print it."""
+    home = platform_home()
+    return {
+        "DAGSTER_HOME": os.environ.get("DAGSTER_HOME") or str(PROJECT_ROOT),
+        "DAGSTER_PG_URL": server.dagster_storage_url(),
+        "PLATFORM_DAGSTER_DIR": str(home / "dagster"),
+        "PLATFORM_HOME": str(home),
+    }
+
+
+def dagster_instance() -> dg.DagsterInstance:
+    os.environ.update(dagster_env())
+    return dg.DagsterInstance.get()
+
+
+def run_partitions(
+    job_name: str, first: str, last: str, instance: dg.DagsterInstance | None = None
+) -> dg.ExecuteInProcessResult:
+    """Run a partitioned job over [first, last] as ONE run (the assets' single-run backfills)."""
+    from platform_assets.definitions import defs
+
+    job = defs.resolve_job_def(job_name)
+    tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
+    return job.execute_in_process(instance=instance or dagster_instance(), tags=tags)

@@ -1,0 +1,18 @@
+"""Job names other modules and the CLI refer to, spelled once."""
+
+import dagster as dg
+
+from platform_assets.partitions import DAILY
+
+NIGHTLY_REFRESH = "nightly_refresh"
+
+# In-process: on small machines the multiprocess executor costs seconds per step, far more than
+# most steps here, whose work runs inside Postgres anyway.
+nightly_refresh = dg.define_asset_job(
+    NIGHTLY_REFRESH,
+    selection=dg.AssetSelection.groups("ingest"),
+    partitions_def=DAILY,
+    executor_def=dg.in_process_executor,
+    description="The previous day's partition of every daily asset: ingest (more layers join as "
+    "they land).",
+)

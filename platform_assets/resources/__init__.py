@@ -1,0 +1,5 @@
+"""Shared Dagster resources."""
+
+from platform_assets.resources.postgres import PostgresResource
+
+__all__ = ["PostgresResource"]

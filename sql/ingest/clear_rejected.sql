@@ -1,0 +1,4 @@
+-- Removes earlier rejections of a table's partition range, so a re-run replaces them.
+delete from quality.rejected_rows
+where source_table = %(source_table)s
+  and partition_key between %(first_partition)s and %(last_partition)s

@@ -1,0 +1,61 @@
+import shutil
+
+import psycopg
+import pytest
+
+from platform_assets.db.migrate import MIGRATIONS_DIR, MigrationError, discover, migrate
+
+SCHEMAS = {"raw", "staging", "features", "training", "ml", "vectors", "analytics", "quality",
+           "monitoring"}
+
+
+def test_fresh_database_gets_every_schema_and_pgvector(empty_db):
+    with psycopg.connect(empty_db) as conn:
+        applied = migrate(conn)
+        assert [m.version for m in applied] == [m.version for m in discover()]
+        schemas = {r[0] for r in conn.execute("select nspname from pg_namespace")}
+        assert SCHEMAS <= schemas
+        assert conn.execute("select 1 from pg_extension where extname = 'vector'").fetchone()
+        recorded = conn.execute(
+            "select version, checksum from public.schema_migrations order by version"
+        ).fetchall()
+    assert [(m.version, m.checksum) for m in discover()] == recorded
+
+
+def test_rerun_applies_nothing(db_url):
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        before = conn.execute("select applied_at from public.schema_migrations").fetchall()
+        assert migrate(conn) == []
+        assert conn.execute("select applied_at from public.schema_migrations").fetchall() == before
+
+
+def test_tampered_applied_file_is_an_error(db_url, tmp_path):
+    directory = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, directory)
+    first = sorted(directory.glob("*.sql"))[0]
+    first.write_text(first.read_text() + "\n-- edited after it was applied\n")
+    with psycopg.connect(db_url) as conn, pytest.raises(MigrationError, match="changed after"):
+        migrate(conn, directory)
+
+
+def test_new_file_is_applied_in_order_and_a_failing_one_rolls_back(db_url, tmp_path):
+    directory = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, directory)
+    (directory / "9001_extra.sql").write_text("create table quality.extra (x int);")
+    (directory / "9002_broken.sql").write_text(
+        "create table quality.half_done (x int);\nselect no_such_function();"
+    )
+    with psycopg.connect(db_url) as conn:
+        with pytest.raises(psycopg.errors.UndefinedFunction):
+            migrate(conn, directory)
+        conn.rollback()
+        versions = [r[0] for r in conn.execute("select version from public.schema_migrations")]
+        assert "9001" in versions and "9002" not in versions
+        assert conn.execute("select to_regclass('quality.extra')").fetchone()[0] is not None
+        assert conn.execute("select to_regclass('quality.half_done')").fetchone()[0] is None
+
+
+def test_badly_named_file_is_refused(tmp_path):
+    (tmp_path / "1_nope.sql").write_text("select 1")
+    with pytest.raises(MigrationError, match="NNNN_name"):
+        discover(tmp_path)
