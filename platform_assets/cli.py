@@ -34,7 +34,7 @@ def _yesterday() -> date:
 def _connect(url: str | None = None) -> psycopg.Connection:
     url = url or server.database_url()
     try:
-        return psycopg.connect(url, application_name="platform_assets_cli")
+        return psycopg.connect(url, autocommit=True, application_name="platform_assets_cli")
     except psycopg.OperationalError as error:
         raise CliError(
             f"cannot connect to Postgres at {server.redact(url)}: {server.redact(str(error)).strip()}"
@@ -131,6 +131,19 @@ def _run_range(first: date, last: date) -> None:
     print(f"run {result.run_id} succeeded in {time.perf_counter() - started:.1f}s")
 
 
+def _backfill_range() -> tuple[date, date]:
+    """The partitions holding source changes, clipped to the partitions that exist."""
+    from platform_assets.ingest.source import source_extent
+    from platform_assets.partitions import PARTITION_START
+
+    with _connect(server.source_database_url()) as conn:
+        extent = source_extent(conn)
+    if extent is None:
+        raise CliError("the operational source is empty: run platform-assets simulate first")
+    first, last = (date.fromisoformat(day) for day in extent)
+    return max(first, date.fromisoformat(PARTITION_START)), min(last, _yesterday())
+
+
 def cmd_backfill(args: argparse.Namespace) -> None:
     if args.last < args.first:
         raise CliError("--to is before --from")
@@ -173,8 +186,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         applied = migrate(conn)
     print(f"migrations: {len(applied)} applied" if applied else "migrations: up to date")
     _simulate(args.customers, args.days, args.seed, args.end_date, force=False)
-    first = args.end_date - timedelta(days=args.days - 1)
-    _run_range(first, args.end_date)
+    _run_range(*_backfill_range())
     _summary()
     print(f"\ndemo finished in {time.perf_counter() - started:.1f}s")
 

@@ -2,8 +2,6 @@
 
 import dagster as dg
 
-from platform_assets.partitions import DAILY
-
 NIGHTLY_REFRESH = "nightly_refresh"
 
 # In-process: on small machines the multiprocess executor costs seconds per step, far more than
@@ -11,7 +9,6 @@ NIGHTLY_REFRESH = "nightly_refresh"
 nightly_refresh = dg.define_asset_job(
     NIGHTLY_REFRESH,
     selection=dg.AssetSelection.groups("ingest"),
-    partitions_def=DAILY,
     executor_def=dg.in_process_executor,
     description="The previous day's partition of every daily asset: ingest (more layers join as "
     "they land).",

@@ -87,3 +87,33 @@ def conn(db_url):
 @pytest.fixture
 def postgres(db_url) -> PostgresResource:
     return PostgresResource(database_url=db_url)
+
+
+# --- running assets -----------------------------------------------------------------------------
+
+END_DATE = "2026-06-30"  # the simulated history used by ingest tests ends here (a Tuesday)
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    return {
+        "dagster/asset_partition_range_start": first,
+        "dagster/asset_partition_range_end": last,
+    }
+
+
+@pytest.fixture
+def materialize(postgres):
+    """Materialize assets for one partition or a range (one run), with a real ephemeral instance."""
+    import dagster as dg
+
+    def _materialize(assets, first: str, last: str | None = None, resource=None, **kwargs):
+        return dg.materialize(
+            assets,
+            partition_key=None if last else first,
+            tags=range_tags(first, last) if last else None,
+            resources={"postgres": resource or postgres},
+            instance=dg.DagsterInstance.ephemeral(),
+            **kwargs,
+        )
+
+    return _materialize

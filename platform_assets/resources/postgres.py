@@ -36,7 +36,7 @@ class PostgresResource(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[psycopg.Connection]:
-        """A connection to the platform database; commit/rollback is the caller's transaction."""
+        """An autocommit connection: atomic writes use explicit `conn.transaction()` blocks."""
         with _connect(self.url()) as conn:
             yield conn
 
@@ -49,7 +49,7 @@ class PostgresResource(dg.ConfigurableResource):
 @contextmanager
 def _connect(url: str) -> Iterator[psycopg.Connection]:
     try:
-        conn = psycopg.connect(url, application_name="platform_assets")
+        conn = psycopg.connect(url, autocommit=True, application_name="platform_assets")
     except psycopg.OperationalError as error:
         # The driver's message can echo the conninfo; name the database without its password.
         raise ConnectionError(

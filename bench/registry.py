@@ -1,0 +1,43 @@
+"""Which benchmarks exist, and what each is handed when it runs.
+
+A benchmark is a module exposing `run(ctx: Context) -> list[dict]` (rows built with
+`bench.results.row`) and optionally `TARGETS` and `NOTES`. Modules are imported only when
+needed, so a benchmark's heavy imports (pandas, Dagster) never slow down the others; add a new
+one by adding a line to `BENCHMARKS`.
+"""
+
+import argparse
+import importlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import ModuleType
+
+# benchmark name -> module; the order is the order `python -m bench` runs them in.
+BENCHMARKS: dict[str, str] = {
+    "bulk_write": "bench.bulk_write",
+    "demo": "bench.demo_run",
+}
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class Context:
+    """What a benchmark gets: the command-line options and a place to report server facts."""
+
+    options: argparse.Namespace
+    measured_at: str = field(default_factory=now_iso)
+    # Facts learnt while measuring (e.g. the server version) that RESULTS.md's header shows.
+    facts: dict[str, str] = field(default_factory=dict)
+
+    def log(self, message: str) -> None:
+        """Progress lines, flushed at once: some benchmarks run for minutes."""
+        print(message, flush=True)
+
+
+def load(name: str) -> ModuleType:
+    if name not in BENCHMARKS:
+        raise KeyError(f"unknown benchmark {name!r}; known: {', '.join(BENCHMARKS)}")
+    return importlib.import_module(BENCHMARKS[name])
