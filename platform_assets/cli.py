@@ -16,7 +16,7 @@ import psycopg
 from platform_assets.db import server
 from platform_assets.db.migrate import MigrationError, migrate
 from platform_assets.db.sql import InvalidIdentifier
-from platform_assets.settings import PROJECT_ROOT, platform_home
+from platform_assets.settings import PROJECT_ROOT
 
 DEMO_CUSTOMERS = 2_000
 DEMO_DAYS = 180
@@ -37,12 +37,14 @@ def _connect(url: str | None = None) -> psycopg.Connection:
         return psycopg.connect(url, autocommit=True, application_name="platform_assets_cli")
     except psycopg.OperationalError as error:
         raise CliError(
-            f"cannot connect to Postgres at {server.redact(url)}: {server.redact(str(error)).strip()}"
+            f"cannot connect to Postgres at {server.redact(url)}: "
+            f"{server.redact(str(error)).strip()}"
             "\n  check DATABASE_URL, or unset it to use the embedded server (platform-assets db up)"
         ) from None
 
 
 # --- db ------------------------------------------------------------------------------------------
+
 
 def cmd_db(args: argparse.Namespace) -> None:
     external = os.environ.get("DATABASE_URL")
@@ -73,6 +75,7 @@ def cmd_db(args: argparse.Namespace) -> None:
 
 
 # --- migrate / simulate ------------------------------------------------------------------------
+
 
 def cmd_migrate(_: argparse.Namespace) -> None:
     with _connect() as conn:
@@ -119,6 +122,7 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 
 # --- runs --------------------------------------------------------------------------------------
 
+
 def _run_range(first: date, last: date) -> None:
     from platform_assets.instance import run_partitions
     from platform_assets.jobs import NIGHTLY_REFRESH
@@ -132,16 +136,14 @@ def _run_range(first: date, last: date) -> None:
 
 
 def _backfill_range() -> tuple[date, date]:
-    """The partitions holding source changes, clipped to the partitions that exist."""
-    from platform_assets.ingest.source import source_extent
-    from platform_assets.partitions import PARTITION_START
+    """The partitions holding source changes."""
+    from platform_assets.ingest.source import as_dates, source_extent
 
     with _connect(server.source_database_url()) as conn:
         extent = source_extent(conn)
     if extent is None:
         raise CliError("the operational source is empty: run platform-assets simulate first")
-    first, last = (date.fromisoformat(day) for day in extent)
-    return max(first, date.fromisoformat(PARTITION_START)), min(last, _yesterday())
+    return as_dates(extent)
 
 
 def cmd_backfill(args: argparse.Namespace) -> None:
@@ -157,7 +159,8 @@ def _summary() -> None:
         print("\nWhat was built:")
         for schema in ("raw", "staging"):
             tables = conn.execute(
-                "select tablename from pg_tables where schemaname = %s order by tablename", (schema,)
+                "select tablename from pg_tables where schemaname = %s order by tablename",
+                (schema,),
             ).fetchall()
             for (name,) in tables:
                 count = conn.execute(f'select count(*) from {schema}."{name}"').fetchone()[0]
@@ -173,7 +176,7 @@ def _summary() -> None:
     print(
         "\nNext:\n"
         "  make ui                              # Dagster UI on http://127.0.0.1:3000\n"
-        "  .venv/bin/platform-assets db url     # connect with psql \"$(...)\"\n"
+        '  .venv/bin/platform-assets db url     # connect with psql "$(...)"\n'
         "  make test                            # the test suite against a throwaway Postgres"
     )
 
@@ -193,19 +196,31 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 # --- ui ----------------------------------------------------------------------------------------
 
+
 def cmd_ui(args: argparse.Namespace) -> None:
     from platform_assets.instance import dagster_env
 
     with _connect() as conn:
         migrate(conn)
     env = os.environ | dagster_env()
-    command = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
-               "-h", args.host, "-p", str(args.port)]
+    command = [
+        sys.executable,
+        "-m",
+        "dagster",
+        "dev",
+        "-w",
+        str(PROJECT_ROOT / "workspace.yaml"),
+        "-h",
+        args.host,
+        "-p",
+        str(args.port),
+    ]
     print(f"starting dagster dev on http://{args.host}:{args.port} (Ctrl-C stops it)")
     sys.exit(subprocess.call(command, env=env, cwd=PROJECT_ROOT))
 
 
 # --- parser ------------------------------------------------------------------------------------
+
 
 def _date(text: str) -> date:
     try:
@@ -224,7 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
     db.add_argument("--reveal", action="store_true", help="url: print the password too")
     db.set_defaults(func=cmd_db)
 
-    commands.add_parser("migrate", help="apply pending SQL migrations").set_defaults(func=cmd_migrate)
+    commands.add_parser("migrate", help="apply pending SQL migrations").set_defaults(
+        func=cmd_migrate
+    )
 
     for name, func, help_ in (
         ("simulate", cmd_simulate, "write a deterministic operational history into ops.*"),
@@ -234,8 +251,12 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--customers", type=int, default=DEMO_CUSTOMERS)
         sub.add_argument("--days", type=int, default=DEMO_DAYS)
         sub.add_argument("--seed", type=int, default=DEMO_SEED)
-        sub.add_argument("--end-date", type=_date, default=_yesterday(),
-                         help="last simulated day (default: yesterday, UTC)")
+        sub.add_argument(
+            "--end-date",
+            type=_date,
+            default=_yesterday(),
+            help="last simulated day (default: yesterday, UTC)",
+        )
         sub.set_defaults(func=func)
 
     backfill = commands.add_parser("backfill", help="run nightly_refresh over a date range")

@@ -23,7 +23,9 @@ def table_schema(conn: psycopg.Connection, schema: str, name: str) -> dg.TableSc
     return dg.TableSchema(
         columns=[
             dg.TableColumn(
-                name=col, type=type_, description=comment,
+                name=col,
+                type=type_,
+                description=comment,
                 constraints=dg.TableColumnConstraints(nullable=not notnull),
             )
             for col, type_, notnull, comment in rows
@@ -32,7 +34,9 @@ def table_schema(conn: psycopg.Connection, schema: str, name: str) -> dg.TableSc
 
 
 def markdown(rows: Sequence[Sequence], headers: Sequence[str]) -> dg.MarkdownMetadataValue:
-    return dg.MetadataValue.md(pd.DataFrame(list(rows), columns=list(headers)).to_markdown(index=False))
+    return dg.MetadataValue.md(
+        pd.DataFrame(list(rows), columns=list(headers)).to_markdown(index=False)
+    )
 
 
 def preview(conn: psycopg.Connection, query: sql.Composable, params: dict, limit: int = 5):

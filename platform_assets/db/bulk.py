@@ -19,7 +19,10 @@ _BATCH_ROWS = 100_000
 
 
 def copy_arrow(
-    conn: psycopg.Connection, target: sql.Identifier, data: pa.Table, columns: Sequence[str] | None = None
+    conn: psycopg.Connection,
+    target: sql.Identifier,
+    data: pa.Table,
+    columns: Sequence[str] | None = None,
 ) -> int:
     """COPY `data` into `target` (columns default to the Arrow column names); return rows written.
 

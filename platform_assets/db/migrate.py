@@ -100,7 +100,8 @@ def migrate(conn: psycopg.Connection, directory: Path = MIGRATIONS_DIR) -> list[
                 continue
             conn.execute(migration.text)
             conn.execute(
-                "insert into public.schema_migrations (version, name, checksum) values (%s, %s, %s)",
+                "insert into public.schema_migrations (version, name, checksum)"
+                " values (%s, %s, %s)",
                 (migration.version, migration.name, migration.checksum),
             )
             applied.append(migration)

@@ -49,8 +49,16 @@ SOURCE_TABLES: tuple[SourceTable, ...] = (
     ),
     SourceTable(
         name="bins",
-        required=("id", "customer_id", "organization_id", "bin_type", "capacity_liters", "status",
-                  "created_at", "updated_at"),
+        required=(
+            "id",
+            "customer_id",
+            "organization_id",
+            "bin_type",
+            "capacity_liters",
+            "status",
+            "created_at",
+            "updated_at",
+        ),
         parents={"organization_id": "organizations", "customer_id": "customers"},
         rules=(
             Rule("unknown bin_type", "t.bin_type not in ('general', 'recycling', 'organic')"),
@@ -75,15 +83,23 @@ SOURCE_TABLES: tuple[SourceTable, ...] = (
         rules=(
             Rule("route_date in the future", "t.route_date > t.loaded_at::date"),
             Rule("completed_stops above planned_stops", "t.completed_stops > t.planned_stops"),
-            Rule("negative distance or duration",
-                 "t.total_distance_km < 0 or t.total_duration_min < 0"),
+            Rule(
+                "negative distance or duration",
+                "t.total_distance_km < 0 or t.total_duration_min < 0",
+            ),
         ),
         description="Daily vehicle routes: planned and completed stops, distance, duration.",
     ),
     SourceTable(
         name="service_events",
-        required=("id", "organization_id", "event_type", "service_date", "created_at",
-                  "updated_at"),
+        required=(
+            "id",
+            "organization_id",
+            "event_type",
+            "service_date",
+            "created_at",
+            "updated_at",
+        ),
         parents={
             "organization_id": "organizations",
             "customer_id": "customers",
@@ -99,10 +115,13 @@ SOURCE_TABLES: tuple[SourceTable, ...] = (
             ),
             Rule(
                 "missing customer_id or bin_id on a customer event",
-                f"t.event_type in {CUSTOMER_EVENTS} and (t.customer_id is null or t.bin_id is null)",
+                f"t.event_type in {CUSTOMER_EVENTS}"
+                " and (t.customer_id is null or t.bin_id is null)",
             ),
-            Rule("missing vehicle_id on a vehicle event",
-                 f"t.event_type in {VEHICLE_EVENTS} and t.vehicle_id is null"),
+            Rule(
+                "missing vehicle_id on a vehicle event",
+                f"t.event_type in {VEHICLE_EVENTS} and t.vehicle_id is null",
+            ),
             Rule("negative weight_kg", "t.weight_kg < 0"),
             Rule("fill_level_pct outside 0-100", "t.fill_level_pct not between 0 and 100"),
         ),

@@ -60,7 +60,9 @@ def _cast(column: Column) -> sql.Composable:
     raw = sql.SQL("r.{}").format(sql.Identifier(column.name))
     if column.type == "text":
         return sql.SQL("{} as {}").format(raw, sql.Identifier(column.name))
-    return sql.SQL("case when pg_input_is_valid({raw}, {type_name}) then {raw}::{type} end as {name}").format(
+    return sql.SQL(
+        "case when pg_input_is_valid({raw}, {type_name}) then {raw}::{type} end as {name}"
+    ).format(
         raw=raw,
         type_name=sql.Literal(column.type),
         type=sql.SQL(column.type),
@@ -76,9 +78,9 @@ def _parse_reason(source: SourceTable, columns: list[Column]) -> sql.Composable:
         if column.type == "text":
             continue
         raw = sql.SQL("r.{}").format(sql.Identifier(column.name))
-        condition = sql.SQL("{raw} is not null and not pg_input_is_valid({raw}, {type_name})").format(
-            raw=raw, type_name=sql.Literal(column.type)
-        )
+        condition = sql.SQL(
+            "{raw} is not null and not pg_input_is_valid({raw}, {type_name})"
+        ).format(raw=raw, type_name=sql.Literal(column.type))
         whens.append((condition, f"unparseable {column.name}"))
     return _case(whens)
 
@@ -116,7 +118,9 @@ def validate_statement(source: SourceTable, columns: list[Column]) -> sql.Compos
 def stage_statement(source: SourceTable, columns: list[Column]) -> sql.Composed:
     names = [sql.Identifier(c.name) for c in columns]
     updates = [
-        sql.SQL("{0} = excluded.{0}").format(sql.Identifier(c.name)) for c in columns if c.name != "id"
+        sql.SQL("{0} = excluded.{0}").format(sql.Identifier(c.name))
+        for c in columns
+        if c.name != "id"
     ]
     return compose(
         "ingest/stage",

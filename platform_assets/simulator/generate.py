@@ -94,6 +94,10 @@ CHURN_BASE_DAILY = 2.0e-4
 MISS_WEIGHT, COMPLAINT_WEIGHT = 0.4, 0.8
 COMPLAINT_AFTER_MISS = np.array([0.25, 0.3, 0.4])  # by tier
 BACKGROUND_COMPLAINT_DAILY = 8e-4
+AFTER_MISS_TOPICS = [text.COMPLAINT_TOPICS.index(t) for t in ("missed", "overflow", "smell")]
+BACKGROUND_TOPICS = [
+    text.COMPLAINT_TOPICS.index(t) for t in ("smell", "overflow", "lid", "crew", "billing")
+]
 # Breakdowns: daily hazard = base * exp(km_since_maintenance / scale).
 BREAKDOWN_BASE, BREAKDOWN_SCALE_KM, BREAKDOWN_CAP = 1.0e-3, 2000.0, 0.35
 MAINTENANCE_INTERVAL_KM = 5000.0
@@ -166,8 +170,7 @@ class _Bins:
 class _Fleet:
     org: np.ndarray
     working: int  # vehicles [0, working) serve districts; the rest are retired spares
-    neglect: np.ndarray
-    interval_km: np.ndarray
+    interval_km: np.ndarray  # maintenance interval, long for neglected vehicles
     depot_km: np.ndarray
     km_per_stop: np.ndarray
     kind: np.ndarray
@@ -317,10 +320,10 @@ def _build_fleet(rng: np.random.Generator, cal: _Calendar, districts: np.ndarray
     commissioned_us = cal.start_us - (age_years * 365.25 * DAY_US).astype(np.int64)
     odometer_km = np.round(age_years * rng.uniform(18000, 30000, n), 1)
     return _Fleet(
-        org=org, working=working, neglect=neglect, interval_km=interval_km,
+        org=org, working=working, interval_km=interval_km,
         depot_km=rng.uniform(30, 50, n), km_per_stop=rng.uniform(1.0, 2.0, n), kind=kind,
         capacity_kg=capacity_kg, commissioned_us=commissioned_us, odometer_km=odometer_km,
-        km_since_maintenance=interval_km * rng.random(n),
+        km_since_maintenance=MAINTENANCE_INTERVAL_KM * rng.random(n),
     )
 
 
@@ -491,7 +494,7 @@ class _Simulation:
         n = len(b)
         complains = rng.random(n) < COMPLAINT_AFTER_MISS[cust.tier[c]]
         lag = rng.integers(1, 4, n)
-        topic = rng.choice([0, 2, 1], n, p=[0.7, 0.15, 0.15]).astype(np.int8)  # missed/over/smell
+        topic = rng.choice(AFTER_MISS_TOPICS, n, p=[0.7, 0.15, 0.15]).astype(np.int8)
         at = rng.integers(8 * HOUR_US, 20 * HOUR_US, (2, n))
         for days_later in (1, 2, 3):
             pick = complains & (lag == days_later)
@@ -513,7 +516,7 @@ class _Simulation:
         self, day: int, v: np.ndarray, done: np.ndarray, available: np.ndarray,
         broke: np.ndarray, broke_at: np.ndarray,
     ) -> None:
-        """One route per working vehicle; a breakdown ends the route early and sends it to repair."""
+        """One route per working vehicle; a breakdown ends the route early, then a repair."""
         rng, fleet = self.rng, self.world.fleet
         working = fleet.working
         planned = np.bincount(v, minlength=working)
@@ -576,7 +579,7 @@ class _Simulation:
         n = len(served)
         chunks = self.pending[day]
         speaks = np.flatnonzero(served & (rng.random(n) < BACKGROUND_COMPLAINT_DAILY))
-        topic = rng.choice([1, 2, 3, 4, 5], len(speaks), p=[0.15, 0.15, 0.25, 0.2, 0.25])
+        topic = rng.choice(BACKGROUND_TOPICS, len(speaks), p=[0.15, 0.15, 0.25, 0.2, 0.25])
         some_bin = cust.first_bin[speaks] + (rng.random(len(speaks))
                                              * cust.bin_count[speaks]).astype(np.int64)
         chunks.append({
@@ -625,9 +628,18 @@ def _organizations_table(rng: np.random.Generator, world: _World, ids: _Ids) -> 
     updated = np.where(rng.random(n) < 0.5, edited, created)
     names = text.organization_names(rng, world.org_town)
     return pa.Table.from_arrays(
-        [ids.organizations, pa.array(names), _ts(created), _ts(updated)],
+        [ids.organizations, pa.array(names), _ts(created), _ts(_since_go_live(cal, updated))],
         schema=SCHEMAS["organizations"],
     )
+
+
+def _since_go_live(cal: _Calendar, updated_us: np.ndarray) -> np.ndarray:
+    """Records older than the window were migrated into the app on day 0 and stamped then.
+
+    So every row's last change falls inside the simulated history, and a backfill of exactly
+    the simulated days lands all of it.
+    """
+    return np.maximum(updated_us, cal.start_us)
 
 
 def _status_time(cal: _Calendar, rng: np.random.Generator, day: np.ndarray) -> np.ndarray:
@@ -658,7 +670,7 @@ def _customers_table(
         ids.customers, _ref(ids.organizations, cust.org), pa.array(names), pa.array(emails),
         pa.array(address), _labels(TIERS, cust.tier), _labels(CUSTOMER_STATUSES, status),
         _ts(churned_at, churned), pa.array(cust.lat), pa.array(cust.lon),
-        _ts(cust.created_us), _ts(updated),
+        _ts(cust.created_us), _ts(_since_go_live(cal, updated)),
     ], schema=SCHEMAS["customers"])
     return table, np.where(churned, churned_at, cal.end_us)
 
@@ -685,7 +697,8 @@ def _bins_table(
         pa.array(np.round(cust.lat[bins.customer] + jitter[0], 6)),
         pa.array(np.round(cust.lon[bins.customer] + jitter[1], 6)),
         _ts(bins.installed_us), _labels(BIN_STATUSES, removed.astype(np.int8)),
-        _ts(bins.installed_us), _ts(np.where(removed, removed_us, bins.installed_us)),
+        _ts(bins.installed_us),
+        _ts(_since_go_live(cal, np.where(removed, removed_us, bins.installed_us))),
     ], schema=SCHEMAS["bins"])
 
 
@@ -867,7 +880,7 @@ def simulate(
     schema metadata key b"planted_defects" holds the JSON count of planted defects per kind in
     DEFECT_KINDS; every other row is clean.
     """
-    if customers < 2 * max(2, customers // CUSTOMERS_PER_ORG) or days < 1:
+    if customers < 4 or days < 1:
         raise ValueError("need at least 4 customers and 1 day")
     if not 0 <= dirty_fraction <= 1:
         raise ValueError("dirty_fraction must lie in [0, 1]")

@@ -34,7 +34,9 @@ def current_params(conn: psycopg.Connection) -> dict | None:
     return row[0] if row else None
 
 
-def write_ops(conn: psycopg.Connection, tables: dict[str, pa.Table], params: dict) -> dict[str, int]:
+def write_ops(
+    conn: psycopg.Connection, tables: dict[str, pa.Table], params: dict
+) -> dict[str, int]:
     """Replace every ops table with `tables` in one transaction; return rows written per table."""
     ensure_ops_schema(conn)
     counts = {}

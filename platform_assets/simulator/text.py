@@ -58,7 +58,9 @@ ORG_SUFFIXES = (
     "Waste Services", "Environmental", "Recycling Co", "Collections Ltd", "Waste Management",
     "Clean Streets", "Resource Recovery", "Municipal Services",
 )
-EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "mail.example.com", "post.example.org")
+EMAIL_DOMAINS = (
+    "example.com", "example.org", "example.net", "mail.example.com", "post.example.org",
+)
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 COMPLAINT_TOPICS = ("missed", "smell", "overflow", "lid", "crew", "billing")
@@ -66,7 +68,6 @@ VEHICLE_COMPONENTS = (
     "service", "brakes", "tyres", "hydraulics", "compactor", "engine", "electrical", "transmission",
 )
 MISS_CAUSES = ("operational", "vehicle")
-SLOTS = ("street", "bin", "cap", "weekday", "fill", "weight", "plate", "issue")
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ _MISSED = NoteTemplates(
             "No lift recorded for the {cap} l {bin} bin on {street}",
             "Stop at {street} skipped"),
     closers=(", {issue}.", " because {issue}.", ". Reason given: {issue}.", " ({issue}).",
-             ", crew noted that {issue}.", ". Cause: {issue}.", " as {issue}.",
+             ", driver noted that {issue}.", ". Cause: {issue}.", " as {issue}.",
              ". Dispatcher says {issue}."),
     issues=(
         ("the street was blocked by parked cars", "the bin was not put out", "the gate was locked",
@@ -128,7 +129,7 @@ _OVERFLOW = NoteTemplates(
 )
 _COMPLAINT = NoteTemplates(
     openers=("", "Customer complaint: ", "Complaint logged. ", "Called the helpdesk: ",
-             "Email from customer: ", "Escalated complaint. ", "Unhappy customer at {street}. ",
+             "Email from customer: ", "Escalated complaint. ", "Unhappy customer. ",
              "Formal complaint. "),
     bodies=("Customer says {issue}", "Resident on {street} complains that {issue}",
             "Reports that {issue}", "Caller from {street} is upset because {issue}",
@@ -143,12 +144,14 @@ _COMPLAINT = NoteTemplates(
          "the {bin} bin has been missed for two weeks",
          "the missed collection was never rescheduled"),
         ("the bins smell terrible", "there is a strong smell from the {bin} bin",
-         "the smell from the bins is attracting flies", "the bin stinks after sitting full for days",
+         "the smell from the bins is attracting flies",
+         "the bin stinks after sitting full for days",
          "the smell from the {bin} waste is unbearable", "a rotting smell hangs around the bins"),
         ("the bin is overflowing and bags are piling up",
          "the {bin} bin is overflowing onto the pavement",
          "rubbish from the overflowing bin is blowing down {street}",
-         "foxes got into the overflowing bags", "the {cap} l bin is too small and keeps overflowing",
+         "foxes got into the overflowing bags",
+         "the {cap} l bin is too small and keeps overflowing",
          "the bin has been overflowing for days"),
         ("the lid of the {bin} bin is broken", "the crew broke the lid during the last lift",
          "the bin lid is cracked and will not close", "the hinge on the lid snapped",
@@ -159,7 +162,8 @@ _COMPLAINT = NoteTemplates(
          "the truck blocked the driveway and the driver was rude",
          "the crew threw the empty bin onto the lawn"),
         ("they were billed twice this month", "the invoice shows the wrong service tier",
-         "the bill went up without notice", "they were charged for a collection that never happened",
+         "the bill went up without notice",
+         "they were charged for a collection that never happened",
          "a refund was promised but never paid", "the direct debit on the invoice is wrong"),
     ),
 )
@@ -208,11 +212,13 @@ _BREAKDOWN = NoteTemplates(
          "the brakes locked up"),
         ("a rear tyre blew out", "a front tyre punctured", "a tyre went flat",
          "a wheel bearing failed"),
-        ("the hydraulics failed", "a hydraulic hose burst", "the bin lifter lost hydraulic pressure",
+        ("the hydraulics failed", "a hydraulic hose burst",
+         "the bin lifter lost hydraulic pressure",
          "hydraulic oil leaked onto the road"),
         ("the compactor jammed", "the compactor ram stopped working", "the packer blade got stuck",
          "the compactor motor failed"),
-        ("the engine overheated", "the engine lost power", "the engine stalled and would not restart",
+        ("the engine overheated", "the engine lost power",
+         "the engine stalled and would not restart",
          "the coolant pump failed"),
         ("the electrics cut out", "the battery died", "the starter motor failed",
          "the lift controls lost power"),
@@ -233,7 +239,7 @@ _SLOT = re.compile(r"\{(\w+)\}")
 
 
 def _tokens(template: str) -> list[str | tuple[str]]:
-    """Split a template into literals and 1-tuples naming slots ("a {x} b" -> ["a ", ("x",), " b"])."""
+    """Split a template into literals and 1-tuples naming slots: "a {x}" -> ["a ", ("x",)]."""
     parts: list[str | tuple[str]] = []
     for i, piece in enumerate(_SLOT.split(template)):
         if i % 2:
@@ -307,8 +313,8 @@ def describe(
 
     `type_code[i]` indexes `event_types`; `topic[i]` indexes the issue groups of that type
     (COMPLAINT_TOPICS, VEHICLE_COMPONENTS, MISS_CAUSES, 0 otherwise). `slots` holds one string
-    array per slot name in SLOTS (except `issue`), already formatted, as long as `type_code`;
-    only the slots a type's templates use need be non-null for its rows.
+    array per slot the templates use (street, bin, cap, weekday, fill, weight, plate), already
+    formatted and as long as `type_code`; only a type's own slots need be non-null for its rows.
     """
     slots = {name: array.fill_null("") for name, array in slots.items()}
     pieces, rows = [], []

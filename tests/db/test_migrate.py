@@ -5,8 +5,17 @@ import pytest
 
 from platform_assets.db.migrate import MIGRATIONS_DIR, MigrationError, discover, migrate
 
-SCHEMAS = {"raw", "staging", "features", "training", "ml", "vectors", "analytics", "quality",
-           "monitoring"}
+SCHEMAS = {
+    "raw",
+    "staging",
+    "features",
+    "training",
+    "ml",
+    "vectors",
+    "analytics",
+    "quality",
+    "monitoring",
+}
 
 
 def test_fresh_database_gets_every_schema_and_pgvector(empty_db):

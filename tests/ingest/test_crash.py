@@ -54,30 +54,37 @@ def test_sigkill_mid_partition_write_keeps_the_old_rows(db_url, conn, materializ
         worker = subprocess.Popen([sys.executable, "-c", RUN_ONE_PARTITION, db_url, last])
         try:
             wait_for(
-                lambda: scalar(
+                lambda: (
+                    scalar(
+                        conn,
+                        "select count(*) from pg_stat_activity where datname = current_database()"
+                        " and wait_event_type = 'Lock' and query like 'copy (%%ops%%'",
+                    )
+                    == 1
+                )
+            )
+            assert (
+                scalar(
                     conn,
                     "select count(*) from pg_stat_activity where datname = current_database()"
-                    " and wait_event_type = 'Lock' and query like 'copy (%%ops%%'",
+                    " and state = 'idle in transaction' and application_name = 'platform_assets'",
                 )
-                == 1
-            )
-            assert scalar(
-                conn,
-                "select count(*) from pg_stat_activity where datname = current_database()"
-                " and state = 'idle in transaction' and application_name = 'platform_assets'",
-            ) >= 1  # the delete ran and waits, uncommitted, for the copy
+                >= 1
+            )  # the delete ran and waits, uncommitted, for the copy
         finally:
             os.kill(worker.pid, signal.SIGKILL)
             worker.wait()
         blocker.rollback()
 
     wait_for(
-        lambda: scalar(
-            conn,
-            "select count(*) from pg_stat_activity where datname = current_database()"
-            " and application_name = 'platform_assets'",
+        lambda: (
+            scalar(
+                conn,
+                "select count(*) from pg_stat_activity where datname = current_database()"
+                " and application_name = 'platform_assets'",
+            )
+            == 0
         )
-        == 0
     )
     after = conn.execute(
         "select md5(string_agg(id, ',' order by id)), count(*) from raw.service_events"
@@ -88,8 +95,11 @@ def test_sigkill_mid_partition_write_keeps_the_old_rows(db_url, conn, materializ
 
     # The same partition re-runs cleanly afterwards, with no duplicates.
     assert materialize(ingest_assets, last).success
-    assert conn.execute(
-        "select md5(string_agg(id, ',' order by id)), count(*) from raw.service_events"
-        " where partition_key = %s",
-        (last,),
-    ).fetchone() == before
+    assert (
+        conn.execute(
+            "select md5(string_agg(id, ',' order by id)), count(*) from raw.service_events"
+            " where partition_key = %s",
+            (last,),
+        ).fetchone()
+        == before
+    )

@@ -18,10 +18,10 @@ CUSTOMERS, DAYS, SEED = 150, 30, 11
 # The reason ingest gives for each kind of defect the simulator plants.
 PLANTED_REASONS = {
     "negative_weight": "negative weight_kg",
-    "fill_level_out_of_range": "fill_level_pct outside 0-100",
+    "fill_out_of_range": "fill_level_pct outside 0-100",
     "future_service_date": "service_date in the future",
-    "null_customer_id": "missing customer_id or bin_id on a customer event",
-    "unknown_reference": {"unknown bin_id", "unknown customer_id"},
+    "null_customer_on_pickup": "missing customer_id or bin_id on a customer event",
+    "orphan_reference": {"unknown bin_id", "unknown customer_id"},
 }
 
 
@@ -66,7 +66,9 @@ def test_backfill_conserves_rows_and_quarantines_exactly_the_planted_defects(
         raw = scalar(conn, f"select count(*) from raw.{table.name}")
         staged = scalar(conn, f"select count(*) from staging.{table.name}")
         rejected = scalar(
-            conn, "select count(*) from quality.rejected_rows where source_table = %s", (table.name,)
+            conn,
+            "select count(*) from quality.rejected_rows where source_table = %s",
+            (table.name,),
         )
         assert raw == ops, table.name
         assert staged + rejected == raw, table.name  # one version per id in this source
@@ -88,9 +90,13 @@ def test_backfill_conserves_rows_and_quarantines_exactly_the_planted_defects(
         names = expected if isinstance(expected, set) else {expected}
         assert sum(reasons.get(n, 0) for n in names) == planted[kind], kind
     assert sum(reasons.values()) == sum(planted.values())
-    assert scalar(
-        conn, "select count(*) from quality.rejected_rows where source_table <> 'service_events'"
-    ) == 0
+    assert (
+        scalar(
+            conn,
+            "select count(*) from quality.rejected_rows where source_table <> 'service_events'",
+        )
+        == 0
+    )
 
 
 def _crafted_rows(conn, partition: str) -> dict[str, tuple[str, dict]]:
@@ -145,8 +151,9 @@ def test_every_kind_of_bad_row_is_quarantined_with_its_reason(db_url, conn, mate
             " jsonb_populate_record(null::raw.service_events, %s)",
             (json.dumps(row),),
         )
-    raw_rows = scalar(conn, "select count(*) from raw.service_events where partition_key = %s",
-                     (last,))
+    raw_rows = scalar(
+        conn, "select count(*) from raw.service_events where partition_key = %s", (last,)
+    )
 
     events_asset = [a for a in staging_assets if a.key.path == ["staging", "service_events"]]
     result = materialize(events_asset, last)
@@ -165,8 +172,10 @@ def test_every_kind_of_bad_row_is_quarantined_with_its_reason(db_url, conn, mate
     }
     assert set(got) == set(crafted)
     assert got["unparseable weight_kg"]["weight_kg"] == "12,5 kg"  # the raw value is kept
-    assert scalar(conn, "select weight_kg from staging.service_events where id = %s",
-                 (newer["id"],)) == 2.0
+    assert (
+        scalar(conn, "select weight_kg from staging.service_events where id = %s", (newer["id"],))
+        == 2.0
+    )
 
 
 def test_rerunning_partitions_is_idempotent(source, conn, materialize):
@@ -197,16 +206,20 @@ def test_late_correction_arrives_with_the_day_it_was_made(source, conn, material
         (last, event_id),
     )
     assert materialize(ingest_assets, last).success
-    assert scalar(conn, "select weight_kg from staging.service_events where id = %s",
-                 (event_id,)) == 999
+    assert (
+        scalar(conn, "select weight_kg from staging.service_events where id = %s", (event_id,))
+        == 999
+    )
     versions = conn.execute(
         "select partition_key from raw.service_events where id = %s order by 1", (str(event_id),)
     ).fetchall()
     assert [v[0] for v in versions] == [partition, last]
     # Replaying the old partition never brings the stale version back.
     assert materialize(ingest_assets, partition).success
-    assert scalar(conn, "select weight_kg from staging.service_events where id = %s",
-                 (event_id,)) == 999
+    assert (
+        scalar(conn, "select weight_kg from staging.service_events where id = %s", (event_id,))
+        == 999
+    )
 
 
 def test_source_can_be_a_separate_database(db_url, empty_db, conn, materialize):
@@ -219,6 +232,19 @@ def test_source_can_be_a_separate_database(db_url, empty_db, conn, materialize):
     assert materialize(ingest_assets, first, last, resource=resource).success
     assert conn.execute("select to_regclass('ops.customers')").fetchone()[0] is None
     for table in SOURCE_TABLES:
-        assert scalar(conn, f"select count(*) from staging.{table.name}") == tables[
-            table.name
-        ].num_rows
+        assert (
+            scalar(conn, f"select count(*) from staging.{table.name}")
+            == tables[table.name].num_rows
+        )
+
+
+def test_rows_older_than_the_first_partition_land_in_it(source, conn, materialize):
+    """The first partition is the initial load: nothing older is left behind."""
+    customer_id = conn.execute("select id from ops.customers order by id limit 1").fetchone()[0]
+    conn.execute(
+        "update ops.customers set updated_at = '2019-03-01 12:00+00' where id = %s", (customer_id,)
+    )
+    customers = [a for a in raw_assets if a.key.path == ["raw", "customers"]]
+    assert materialize(customers, "2025-01-01").success
+    landed = conn.execute("select id, partition_key from raw.customers").fetchall()
+    assert landed == [(str(customer_id), "2025-01-01")]

@@ -1,0 +1,79 @@
+"""`platform-assets ui` (what `make ui` runs) serves the asset graph from this project."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+QUERY = """
+{ assetNodes { assetKey { path } groupName isPartitioned
+                partitionKeysByDimension { partitionKeys } } }
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def graphql(port: int, query: str) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql",
+        data=json.dumps({"query": query}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())
+
+
+def stop(process: subprocess.Popen) -> None:
+    """dagster dev outlives SIGTERM for a while: SIGINT, wait, then end its process group."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+@pytest.mark.slow
+def test_ui_serves_the_ingest_group_with_daily_partitions(db_url, tmp_path):
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "platform_assets.cli", "ui", "--port", str(port)],
+        env=os.environ | {"DATABASE_URL": db_url, "PLATFORM_HOME": str(tmp_path)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        nodes = None
+        while nodes is None:
+            assert process.poll() is None, "dagster dev exited early"
+            assert time.monotonic() < deadline, "the webserver did not come up"
+            try:
+                nodes = graphql(port, QUERY)["data"]["assetNodes"]
+            except (OSError, KeyError, TypeError):
+                time.sleep(1)
+    finally:
+        stop(process)
+    ingest = [n for n in nodes if n["groupName"] == "ingest"]
+    paths = {"/".join(n["assetKey"]["path"]) for n in ingest}
+    assert {"raw/service_events", "staging/service_events", "staging/customers"} <= paths
+    assert len(ingest) == 12
+    assert all(n["isPartitioned"] for n in ingest)
+    keys = ingest[0]["partitionKeysByDimension"][0]["partitionKeys"]
+    assert keys[0] == "2025-01-01"
