@@ -29,7 +29,11 @@ def dagster_env() -> dict[str, str]:
 
 def dagster_instance() -> dg.DagsterInstance:
     os.environ.update(dagster_env())
-    return dg.DagsterInstance.get()
+    instance = dg.DagsterInstance.get()
+    # dagster-postgres opens a fresh connection per stored event unless pooled; a backfill run
+    # stores one materialization per partition and asset, so pool like the webserver does.
+    instance.optimize_for_webserver(statement_timeout=0, pool_recycle=3600, max_overflow=2)
+    return instance
 
 
 def run_partitions(

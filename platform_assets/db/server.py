@@ -106,7 +106,7 @@ def ensure_database(url: str) -> None:
 def redact(url: str) -> str:
     """The URL with any password replaced, safe for logs, metadata and error messages."""
     parts = urlsplit(url)
-    if parts.password is None:
+    if not parts.password:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
     return urlunsplit(parts._replace(netloc=netloc))
