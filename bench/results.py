@@ -141,8 +141,7 @@ def render_benchmark(
     errors = [r for r in rows if r["metric"] == ERROR_METRIC]
     figures = [r for r in rows if r["metric"] != ERROR_METRIC]
     for error in errors:
-        lines += ["**Failed** (no figures recorded):", "", "```", str(error["value"]).strip(),
-                  "```", ""]
+        lines += ["**Failed:**", "", "```", str(error["value"]).strip(), "```", ""]
     if figures:
         lines += _table(figures, targets) + [""]
     if notes:

@@ -74,7 +74,10 @@ def _null_where(values: pa.Array, mask: np.ndarray) -> pa.Array:
 
 
 def service_events(rows: int, seed: int = 7, end_date: date = date(2026, 11, 22)) -> pa.Table:
-    """`rows` service events over the 365 days ending `end_date`, deterministic for a seed."""
+    """`rows` service events over the 365 days ending `end_date`, deterministic for a seed.
+
+    Types follow the simulator's: service_date is a UTC timestamp like created_at.
+    """
     rng = np.random.default_rng(seed)
     events = rng.choice(len(EVENT_TYPES), size=rows, p=_EVENT_WEIGHTS)
     vehicle_event = events >= 4
@@ -95,7 +98,7 @@ def service_events(rows: int, seed: int = 7, end_date: date = date(2026, 11, 22)
         "route_id": _pick(rng, pools["route_id"], rows),
         "vehicle_id": _pick(rng, pools["vehicle_id"], rows),
         "event_type": pa.array(EVENT_TYPES).take(pa.array(events)),
-        "service_date": pa.array(created.astype("datetime64[D]"), pa.date32()),
+        "service_date": pa.array(created, pa.timestamp("us", tz="UTC")),
         "fill_level_pct": _null_where(pa.array(fill), vehicle_event),
         "weight_kg": _null_where(pa.array(weight), events != 0),
         "description": _descriptions(rng, rows),

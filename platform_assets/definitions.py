@@ -2,12 +2,13 @@
 
 import dagster as dg
 
+from platform_assets.features.assets import feature_assets
 from platform_assets.ingest.assets import ingest_assets
 from platform_assets.jobs import nightly_refresh
 from platform_assets.resources import PostgresResource
 
 defs = dg.Definitions(
-    assets=[*ingest_assets],
+    assets=[*ingest_assets, *feature_assets],
     jobs=[nightly_refresh],
     resources={"postgres": PostgresResource()},
     executor=dg.in_process_executor,

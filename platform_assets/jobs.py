@@ -8,8 +8,7 @@ NIGHTLY_REFRESH = "nightly_refresh"
 # most steps here, whose work runs inside Postgres anyway.
 nightly_refresh = dg.define_asset_job(
     NIGHTLY_REFRESH,
-    selection=dg.AssetSelection.groups("ingest"),
+    selection=dg.AssetSelection.groups("ingest", "features"),
     executor_def=dg.in_process_executor,
-    description="The previous day's partition of every daily asset: ingest (more layers join as "
-    "they land).",
+    description="The latest daily partitions of ingest and the feature views.",
 )

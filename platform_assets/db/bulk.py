@@ -1,7 +1,9 @@
 """Bulk writes by COPY: the only way rows enter Postgres from Python.
 
 Arrow tables are serialised to CSV by pyarrow's C++ writer and streamed into `COPY ... FROM
-STDIN`, so no Python loop touches individual rows. Table-to-table moves between two servers
+STDIN`, so no Python loop touches individual rows. Encoding and sending overlap: pyarrow
+releases the GIL while it encodes the next batch, and psycopg's queued writer sends the previous
+one from its own thread, so the client keeps the server's COPY parser busy. Table-to-table moves between two servers
 stream COPY TO into COPY FROM without materialising the rows in Python.
 """
 
@@ -13,9 +15,10 @@ import psycopg
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 
 _CSV = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-_BATCH_ROWS = 100_000
+_BATCH_ROWS = 20_000  # small enough that encoding and sending overlap, large enough to amortise
 
 
 def copy_arrow(
@@ -33,7 +36,7 @@ def copy_arrow(
         target, sql.SQL(", ").join(map(sql.Identifier, names))
     )
     cursor = conn.cursor()
-    with cursor.copy(statement) as copy:
+    with cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
         for batch in data.select(names).to_batches(max_chunksize=_BATCH_ROWS):
             buffer = io.BytesIO()
             pacsv.write_csv(batch, buffer, _CSV)

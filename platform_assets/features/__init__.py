@@ -1,0 +1,1 @@
+"""Feature store: daily feature views over staging, their registry and online (latest) views."""

@@ -1,0 +1,123 @@
+"""Daily feature views (`features/<view>`), computed in Postgres from staging.
+
+Each partition is a day; its rows are valid from the end of that day. A run over a range
+recomputes every day of it in one statement, reading the view's lookback before the range, so
+windows at partition edges equal windows over the whole history. Late corrections change past
+days: the nightly schedule re-runs the last few partitions (`NIGHTLY_LOOKBACK_DAYS`).
+"""
+
+import hashlib
+import warnings
+
+import dagster as dg
+from psycopg import sql
+
+from platform_assets.db.sql import compose, load_sql
+from platform_assets.features.registry import feature_columns, register, view_columns
+from platform_assets.features.views import FEATURE_VIEWS, FeatureView
+from platform_assets.metadata import preview, table_schema, timed
+from platform_assets.partitions import DAILY
+from platform_assets.resources import PostgresResource
+
+warnings.filterwarnings("ignore", message=".*backfill_policy", category=dg.BetaWarning)
+
+GROUP = "features"
+OWNERS = ["team:ml-platform"]
+
+
+def _code_version(view: FeatureView) -> str:
+    digest = hashlib.sha256(load_sql(f"features/{view.name}").encode())
+    for name in ("features/clear_partitions", "features/write_partitions", "features/register"):
+        digest.update(load_sql(name).encode())
+    digest.update(repr(view).encode())
+    return digest.hexdigest()[:12]
+
+
+def _lineage(view: FeatureView) -> dg.TableColumnLineage:
+    deps = {}
+    for column, sources in view.lineage.items():
+        deps[column] = [
+            dg.TableColumnDep(
+                asset_key=dg.AssetKey(source.split(".")[:2]), column_name=source.split(".")[2]
+            )
+            for source in sources
+        ]
+    return dg.TableColumnLineage(deps_by_column=deps)
+
+
+def write_view(conn, view: FeatureView, first_day: str, last_day: str) -> int:
+    """Replace the view's rows for [first_day, last_day] in one transaction; return rows."""
+    params = {"first_day": first_day, "last_day": last_day}
+    target = sql.Identifier("features", view.name)
+    columns = [name for name, _ in view_columns(conn, view)]
+    with conn.transaction():
+        conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (view.table,))
+        # The windows sort entities x days; let that happen in memory rather than on disk.
+        conn.execute("set local work_mem = '256MB'")
+        conn.execute(compose("features/clear_partitions", view_table=target), params)
+        cursor = conn.execute(
+            compose(
+                "features/write_partitions",
+                view_table=target,
+                columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
+                view_query=sql.SQL(load_sql(f"features/{view.name}")),
+            ),
+            params,
+        )
+        return cursor.rowcount
+
+
+def materialize_view(context: dg.AssetExecutionContext, postgres: PostgresResource, view):
+    keys = context.partition_key_range
+    with timed() as timing, postgres.connect() as conn:
+        rows = write_view(conn, view, keys.start, keys.end)
+        version = register(conn, view, _code_version(view), quality_score=None)
+        schema = table_schema(conn, "features", view.name)
+        sample = preview(
+            conn,
+            sql.SQL("select * from {} where feature_ts = (%(last_day)s::date + 1)::timestamp"
+                    " at time zone 'UTC' order by {}").format(
+                sql.Identifier("features", view.name), sql.Identifier(view.entity_key)
+            ),
+            {"last_day": keys.end},
+        )
+        n_features = len(feature_columns(conn, view))
+    context.log.info(f"{view.table}: {rows} rows for {keys.start}..{keys.end} (version {version})")
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": rows,
+            "dagster/column_schema": schema,
+            "dagster/column_lineage": _lineage(view),
+            "view_version": version,
+            "entity_key": view.entity_key,
+            "ttl": str(view.ttl),
+            "features": n_features,
+            "preview": sample,
+            "duration_s": timing["duration_s"],
+        }
+    )
+
+
+def _view_asset(view: FeatureView) -> dg.AssetsDefinition:
+    deps = [dg.AssetKey(table.split(".")) for table in view.source_tables]
+
+    @dg.asset(
+        key=["features", view.name],
+        deps=deps,
+        group_name=GROUP,
+        partitions_def=DAILY,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        kinds={"postgres"},
+        owners=OWNERS,
+        code_version=_code_version(view),
+        description=view.description + f" Entity key {view.entity_key}, ttl {view.ttl}; the "
+        f"latest row per entity is served by {view.latest_view}.",
+        tags={"entity": view.entity},
+    )
+    def _asset(context: dg.AssetExecutionContext, postgres: PostgresResource):
+        return materialize_view(context, postgres, view)
+
+    return _asset
+
+
+feature_assets = [_view_asset(view) for view in FEATURE_VIEWS]

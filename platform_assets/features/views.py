@@ -1,0 +1,97 @@
+"""The feature views: what each is keyed by, how long its rows stay valid, where it reads from.
+
+A view's table is `features.<name>` with the entity key, `feature_ts` (the end of the day the
+values describe: from then on they are known and usable), `source_max_ts` (the latest source
+time folded into the row, for the leakage check) and typed feature columns; see
+`sql/migrations/0005_features_training.sql`. Its rows come from `sql/features/<name>.sql`.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class FeatureView:
+    name: str
+    entity: str
+    entity_key: str
+    ttl: timedelta
+    source_tables: tuple[str, ...]
+    lookback_days: int  # history the longest window reads before the first day of a partition
+    description: str
+    # feature column -> the staging columns it is computed from (for column lineage)
+    lineage: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def table(self) -> str:
+        return f"features.{self.name}"
+
+    @property
+    def latest_view(self) -> str:
+        return f"features.{self.name}_latest"
+
+
+# Metadata columns every view table has besides its features.
+KEY_COLUMNS = ("feature_ts", "source_max_ts")
+
+_EVENTS = "staging.service_events"
+
+FEATURE_VIEWS: tuple[FeatureView, ...] = (
+    FeatureView(
+        name="customer_daily",
+        entity="customer",
+        entity_key="customer_id",
+        ttl=timedelta(days=2),
+        source_tables=("staging.customers", "staging.bins", _EVENTS),
+        lookback_days=89,
+        description="Per customer and day: service received and reported over 7/30/90 days, "
+        "fill levels, tonnage trend, tenure, tier and bins. No PII.",
+        lineage={
+            "service_tier": ("staging.customers.service_tier",),
+            "tenure_days": ("staging.customers.created_at",),
+            "active_bins": ("staging.bins.installed_at", "staging.bins.status"),
+            "pickups_7d": (f"{_EVENTS}.event_type", f"{_EVENTS}.service_date"),
+            "missed_pickups_30d": (f"{_EVENTS}.event_type", f"{_EVENTS}.service_date"),
+            "complaints_30d": (f"{_EVENTS}.event_type", f"{_EVENTS}.service_date"),
+            "avg_fill_level_30d": (f"{_EVENTS}.fill_level_pct", f"{_EVENTS}.service_date"),
+            "kg_collected_30d": (f"{_EVENTS}.weight_kg", f"{_EVENTS}.service_date"),
+        },
+    ),
+    FeatureView(
+        name="vehicle_daily",
+        entity="vehicle",
+        entity_key="vehicle_id",
+        ttl=timedelta(days=2),
+        source_tables=("staging.vehicles", "staging.routes", _EVENTS),
+        lookback_days=179,
+        description="Per vehicle and day: odometer, km driven, days and km since maintenance, "
+        "breakdowns, age and capacity utilisation.",
+        lineage={
+            "odometer_km": ("staging.vehicles.odometer_km", "staging.routes.total_distance_km"),
+            "km_30d": ("staging.routes.total_distance_km", "staging.routes.route_date"),
+            "days_since_maintenance": (f"{_EVENTS}.event_type", f"{_EVENTS}.service_date"),
+            "breakdowns_90d": (f"{_EVENTS}.event_type", f"{_EVENTS}.service_date"),
+            "age_days": ("staging.vehicles.commissioned_at",),
+            "capacity_utilisation_30d": ("staging.vehicles.capacity_kg", f"{_EVENTS}.weight_kg"),
+        },
+    ),
+    FeatureView(
+        name="bin_daily",
+        entity="bin",
+        entity_key="bin_id",
+        ttl=timedelta(days=2),
+        source_tables=("staging.bins", _EVENTS),
+        lookback_days=89,
+        description="Per bin and day: fill levels, overflow reports, kg collected over 7/28 "
+        "days, days since service, and the weekday/season of the day.",
+        lineage={
+            "bin_type": ("staging.bins.bin_type",),
+            "capacity_liters": ("staging.bins.capacity_liters",),
+            "avg_fill_level_28d": (f"{_EVENTS}.fill_level_pct", f"{_EVENTS}.service_date"),
+            "kg_collected_28d": (f"{_EVENTS}.weight_kg", f"{_EVENTS}.service_date"),
+            "overflow_reports_28d": (f"{_EVENTS}.event_type", f"{_EVENTS}.service_date"),
+        },
+    ),
+)
+
+VIEWS_BY_NAME = {view.name: view for view in FEATURE_VIEWS}

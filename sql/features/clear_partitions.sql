@@ -1,0 +1,5 @@
+-- Removes a feature view's rows for the days [first_day, last_day] (feature_ts is the end of
+-- each day) before they are written again in the same transaction.
+delete from {view_table}
+where feature_ts > %(first_day)s::date::timestamp at time zone 'UTC'
+  and feature_ts <= (%(last_day)s::date + 1)::timestamp at time zone 'UTC'

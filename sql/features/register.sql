@@ -1,0 +1,12 @@
+-- Records (or refreshes) a feature view version in the registry: size, freshness and schema.
+insert into features.registry as r
+    (view_name, version, entity_key, ttl, feature_columns, source_tables, code_version,
+     row_count, freshness_ts, quality_score, created_at)
+select
+    %(view_name)s, %(version)s, %(entity_key)s, %(ttl)s, %(feature_columns)s, %(source_tables)s,
+    %(code_version)s, count(*), max(feature_ts), %(quality_score)s, now()
+from {view_table}
+on conflict (view_name, version) do update
+set row_count = excluded.row_count,
+    freshness_ts = excluded.freshness_ts,
+    quality_score = coalesce(excluded.quality_score, r.quality_score)

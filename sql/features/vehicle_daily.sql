@@ -1,0 +1,103 @@
+-- Vehicle features: one row per (vehicle_id, day) for the days in [first_day, last_day] on which
+-- the vehicle was commissioned. Windows end with the day; values are valid from its end
+-- (feature_ts = day + 1, UTC). Reads 179 days before first_day so every window is complete.
+with days as (
+    select d::date as day
+    from generate_series(%(first_day)s::date - 179, %(last_day)s::date, interval '1 day') as d
+),
+vehicles as (
+    select v.id as vehicle_id, v.vehicle_type, v.capacity_kg, v.commissioned_at, v.odometer_km,
+           v.updated_at
+    from staging.vehicles as v
+    where v.commissioned_at < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
+),
+route_days as (
+    -- numeric, not float: sums over numeric slide in O(1) per row (floats re-add the frame)
+    select r.vehicle_id, r.route_date as day, sum(r.total_distance_km::numeric) as km,
+           count(*) filter (where r.completed_stops > 0) as routes,
+           max(r.updated_at) as last_ts
+    from staging.routes as r
+    where r.route_date between %(first_day)s::date - 179 and %(last_day)s::date
+    group by 1, 2
+),
+event_days as (
+    select
+        e.vehicle_id,
+        (e.service_date at time zone 'UTC')::date as day,
+        count(*) filter (where e.event_type = 'maintenance') as maintenance,
+        count(*) filter (where e.event_type = 'breakdown') as breakdowns,
+        coalesce(sum(e.weight_kg::numeric) filter (where e.event_type = 'pickup'), 0) as kg,
+        max(e.service_date) as last_ts
+    from staging.service_events as e
+    where e.vehicle_id is not null
+      and e.service_date >= (%(first_day)s::date - 179)::timestamp at time zone 'UTC'
+      and e.service_date < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
+    group by 1, 2
+),
+km_after_range as (  -- km driven after last_day, to roll the current odometer back
+    select r.vehicle_id, sum(r.total_distance_km::numeric) as km
+    from staging.routes as r
+    where r.route_date > %(last_day)s::date
+    group by 1
+),
+dense as (
+    select
+        v.vehicle_id, v.vehicle_type, v.capacity_kg, v.commissioned_at,
+        v.odometer_km::numeric - coalesce(k.km, 0) as odometer_at_last_day, d.day,
+        coalesce(r.km, 0) as km, coalesce(r.routes, 0) as routes,
+        coalesce(e.maintenance, 0) as maintenance, coalesce(e.breakdowns, 0) as breakdowns,
+        coalesce(e.kg, 0) as kg, greatest(r.last_ts, e.last_ts) as last_ts
+    from vehicles as v
+    cross join days as d
+    left join route_days as r on r.vehicle_id = v.vehicle_id and r.day = d.day
+    left join event_days as e on e.vehicle_id = v.vehicle_id and e.day = d.day
+    left join km_after_range as k on k.vehicle_id = v.vehicle_id
+),
+windowed as (
+    select
+        vehicle_id, vehicle_type, capacity_kg, commissioned_at, day,
+        odometer_at_last_day - coalesce(sum(km) over later, 0) as odometer_km,
+        sum(km) over w7 as km_7d,
+        sum(km) over w30 as km_30d,
+        sum(routes) over w30 as route_days_30d,
+        max(case when maintenance > 0 then day end) over w180 as last_maintenance_day,
+        sum_km_so_far - max(case when maintenance > 0 then sum_km_so_far end) over w180
+            as km_since_maintenance,
+        sum(maintenance) over w180 as maintenance_180d,
+        sum(breakdowns) over w90 as breakdowns_90d,
+        sum(kg) over w30 as kg_30d,
+        max(last_ts) over w180 as last_source_ts
+    from (
+        select dense.*, sum(km) over (
+            partition by vehicle_id order by day rows between unbounded preceding and current row
+        ) as sum_km_so_far
+        from dense
+    ) as dense
+    window
+        w7 as (partition by vehicle_id order by day rows between 6 preceding and current row),
+        w30 as (partition by vehicle_id order by day rows between 29 preceding and current row),
+        w90 as (partition by vehicle_id order by day rows between 89 preceding and current row),
+        w180 as (partition by vehicle_id order by day rows between 179 preceding and current row),
+        later as (
+            partition by vehicle_id order by day rows between 1 following and unbounded following
+        )
+)
+select
+    w.vehicle_id,
+    (w.day + 1)::timestamp at time zone 'UTC' as feature_ts,
+    greatest(w.last_source_ts, w.commissioned_at) as source_max_ts,
+    w.vehicle_type,
+    (w.day + 1 - (w.commissioned_at at time zone 'UTC')::date) as age_days,
+    w.odometer_km::float8,
+    w.km_7d::float8,
+    w.km_30d::float8,
+    w.route_days_30d,
+    w.day - w.last_maintenance_day as days_since_maintenance,
+    w.km_since_maintenance::float8,
+    w.maintenance_180d,
+    w.breakdowns_90d,
+    (w.kg_30d / nullif(w.capacity_kg::numeric * w.route_days_30d, 0))::float8
+        as capacity_utilisation_30d
+from windowed as w
+where w.day between %(first_day)s::date and %(last_day)s::date
+  and w.commissioned_at < (w.day + 1)::timestamp at time zone 'UTC'
