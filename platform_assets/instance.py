@@ -36,6 +36,31 @@ def dagster_instance() -> dg.DagsterInstance:
     return instance
 
 
+def up_to_date(job_name: str, first: str, last: str, instance: dg.DagsterInstance) -> bool:
+    """True when every asset of the job has every partition of [first, last] materialized by
+    its current code version, so re-running it would rewrite the same rows."""
+    from platform_assets.definitions import defs
+    from platform_assets.partitions import DAILY
+
+    wanted = set(DAILY.get_partition_keys_in_range(dg.PartitionKeyRange(first, last)))
+    job = defs.resolve_job_def(job_name)
+    graph = defs.resolve_asset_graph()
+    for key in job.asset_layer.executable_asset_keys:
+        if not wanted <= instance.get_materialized_partitions(key):
+            return False
+        latest = instance.get_latest_materialization_event(key)
+        code_version = (
+            latest.dagster_event.event_specific_data.materialization.tags.get(
+                "dagster/code_version"
+            )
+            if latest and latest.dagster_event
+            else None
+        )
+        if code_version != graph.get(key).code_version:
+            return False
+    return True
+
+
 def run_partitions(
     job_name: str, first: str, last: str, instance: dg.DagsterInstance | None = None
 ) -> dg.ExecuteInProcessResult:

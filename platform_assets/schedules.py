@@ -1,0 +1,51 @@
+"""Schedules. All start STOPPED: turn them on in the UI (Automation) or with
+`dagster schedule start`; `make ui` runs the daemon that executes them."""
+
+import os
+from datetime import timedelta
+
+import dagster as dg
+
+from platform_assets.jobs import NIGHTLY_REFRESH
+from platform_assets.partitions import DAILY
+
+DEFAULT_LOOKBACK_DAYS = 3
+
+
+def lookback_days() -> int:
+    """Days the nightly run recomputes (`PLATFORM_NIGHTLY_LOOKBACK_DAYS`, default 3): late
+    corrections change the last few days' features, so they are rebuilt too."""
+    value = int(os.environ.get("PLATFORM_NIGHTLY_LOOKBACK_DAYS", DEFAULT_LOOKBACK_DAYS))
+    if value < 1:
+        raise ValueError("PLATFORM_NIGHTLY_LOOKBACK_DAYS must be at least 1")
+    return value
+
+
+def nightly_range(scheduled_day) -> tuple[str, str]:
+    """The partitions a nightly run at `scheduled_day` 02:00 UTC rebuilds: yesterday and the
+    lookback before it, never before the first partition."""
+    last = scheduled_day - timedelta(days=1)
+    first = max(last - timedelta(days=lookback_days() - 1), DAILY.start.date())
+    return first.isoformat(), last.isoformat()
+
+
+@dg.schedule(
+    name="nightly_refresh_schedule",
+    job_name=NIGHTLY_REFRESH,
+    cron_schedule="0 2 * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="02:00 UTC: yesterday's partitions plus the lookback days, as one run.",
+)
+def nightly_refresh_schedule(context: dg.ScheduleEvaluationContext):
+    first, last = nightly_range(context.scheduled_execution_time.date())
+    return dg.RunRequest(
+        run_key=f"nightly-{last}",
+        tags={
+            "dagster/asset_partition_range_start": first,
+            "dagster/asset_partition_range_end": last,
+        },
+    )
+
+
+schedules = [nightly_refresh_schedule]
