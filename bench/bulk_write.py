@@ -48,7 +48,9 @@ psql's includes starting psql and connecting, but not writing its CSV file. to_s
 DataFrame (the Arrow-to-pandas conversion is not counted against it), and compared by rate.
 copy_arrow_seconds and psql_copy_seconds are those medians; arrow_to_csv_seconds is the
 client-side share of copy_arrow (encoding all rows to CSV in memory, no database), measured
-once. MB are 10^6 bytes of the data as CSV.
+once. MB are 10^6 bytes of the data as CSV. psql_copy_rows_per_s_vs_to_sql is the ceiling
+for the to_sql ratio: SQLAlchemy 2.1 sends to_sql's rows as batched multi-row INSERTs
+("insertmanyvalues"), so no client can be 10x to_sql where psql \copy itself is not.
 """
 
 
@@ -308,6 +310,9 @@ def figures(
             baseline_value=to_sql_rate, ratio=rate_ratio(arrow_rate, to_sql_rate)),
         add("copy_arrow_mb_per_s_vs_to_sql", size / 1e6 / arrow_s, "MB/s", baseline=to_sql_name,
             baseline_value=to_sql_mb, ratio=rate_ratio(size / 1e6 / arrow_s, to_sql_mb)),
+        # The ceiling for any client: how far psql \copy itself is ahead of to_sql on these rows.
+        add("psql_copy_rows_per_s_vs_to_sql", psql_rate, "rows/s", baseline=to_sql_name,
+            baseline_value=to_sql_rate, ratio=rate_ratio(psql_rate, to_sql_rate)),
         add("copy_arrow_seconds", arrow_s, "s"),
         add("psql_copy_seconds", psql_s, "s"),
         add("to_sql_seconds", to_sql_s, "s"),

@@ -13,10 +13,12 @@ import dagster as dg
 from psycopg import sql
 
 from platform_assets.db.sql import compose, load_sql
+from platform_assets.features.checks import check_params, relation, view_checks
 from platform_assets.features.registry import feature_columns, register, view_columns
 from platform_assets.features.views import FEATURE_VIEWS, FeatureView
 from platform_assets.metadata import preview, table_schema, timed
 from platform_assets.partitions import DAILY
+from platform_assets.quality import check_specs, quality_score, run_checks
 from platform_assets.resources import PostgresResource
 
 warnings.filterwarnings("ignore", message=".*backfill_policy", category=dg.BetaWarning)
@@ -67,25 +69,37 @@ def write_view(conn, view: FeatureView, first_day: str, last_day: str) -> int:
         return cursor.rowcount
 
 
+def _partition_label(keys: dg.PartitionKeyRange) -> str:
+    return keys.start if keys.start == keys.end else f"{keys.start}..{keys.end}"
+
+
 def materialize_view(context: dg.AssetExecutionContext, postgres: PostgresResource, view):
     keys = context.partition_key_range
+    asset_key = dg.AssetKey(["features", view.name])
     with timed() as timing, postgres.connect() as conn:
         rows = write_view(conn, view, keys.start, keys.end)
-        version = register(conn, view, _code_version(view), quality_score=None)
+        checks = run_checks(
+            conn, postgres.url(), asset_key, relation(view), check_params(keys.start, keys.end),
+            view_checks(view), partition_key=_partition_label(keys), run_id=context.run.run_id,
+        )
+        score = quality_score(checks)
+        version = register(conn, view, _code_version(view), quality_score=score)
         schema = table_schema(conn, "features", view.name)
         sample = preview(
             conn,
-            sql.SQL("select * from {} where feature_ts = (%(last_day)s::date + 1)::timestamp"
-                    " at time zone 'UTC' order by {}").format(
-                sql.Identifier("features", view.name), sql.Identifier(view.entity_key)
-            ),
+            sql.SQL(
+                "select * from {} where feature_ts = (%(last_day)s::date + 1)::timestamp"
+                " at time zone 'UTC' order by {}"
+            ).format(sql.Identifier("features", view.name), sql.Identifier(view.entity_key)),
             {"last_day": keys.end},
         )
         n_features = len(feature_columns(conn, view))
     context.log.info(f"{view.table}: {rows} rows for {keys.start}..{keys.end} (version {version})")
     return dg.MaterializeResult(
+        check_results=checks,
         metadata={
             "dagster/row_count": rows,
+            "quality_score": score,
             "dagster/column_schema": schema,
             "dagster/column_lineage": _lineage(view),
             "view_version": version,
@@ -113,6 +127,7 @@ def _view_asset(view: FeatureView) -> dg.AssetsDefinition:
         description=view.description + f" Entity key {view.entity_key}, ttl {view.ttl}; the "
         f"latest row per entity is served by {view.latest_view}.",
         tags={"entity": view.entity},
+        check_specs=check_specs(dg.AssetKey(["features", view.name]), view_checks(view)),
     )
     def _asset(context: dg.AssetExecutionContext, postgres: PostgresResource):
         return materialize_view(context, postgres, view)

@@ -21,6 +21,8 @@ class FeatureView:
     description: str
     # feature column -> the staging columns it is computed from (for column lineage)
     lineage: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # (column, min, max) that every row must satisfy (a data-quality check each)
+    ranges: tuple[tuple[str, float, float | None], ...] = ()
 
     @property
     def table(self) -> str:
@@ -56,6 +58,8 @@ FEATURE_VIEWS: tuple[FeatureView, ...] = (
             "avg_fill_level_30d": (f"{_EVENTS}.fill_level_pct", f"{_EVENTS}.service_date"),
             "kg_collected_30d": (f"{_EVENTS}.weight_kg", f"{_EVENTS}.service_date"),
         },
+        ranges=(("pickups_90d", 0, None), ("missed_pickups_90d", 0, None),
+                ("avg_fill_level_30d", 0, 100), ("tenure_days", 0, None)),
     ),
     FeatureView(
         name="vehicle_daily",
@@ -74,6 +78,7 @@ FEATURE_VIEWS: tuple[FeatureView, ...] = (
             "age_days": ("staging.vehicles.commissioned_at",),
             "capacity_utilisation_30d": ("staging.vehicles.capacity_kg", f"{_EVENTS}.weight_kg"),
         },
+        ranges=(("odometer_km", 0, None), ("km_30d", 0, None), ("breakdowns_90d", 0, None)),
     ),
     FeatureView(
         name="bin_daily",
@@ -91,6 +96,8 @@ FEATURE_VIEWS: tuple[FeatureView, ...] = (
             "kg_collected_28d": (f"{_EVENTS}.weight_kg", f"{_EVENTS}.service_date"),
             "overflow_reports_28d": (f"{_EVENTS}.event_type", f"{_EVENTS}.service_date"),
         },
+        ranges=(("avg_fill_level_28d", 0, 100), ("max_fill_level_28d", 0, 100),
+                ("kg_collected_28d", 0, None)),
     ),
 )
 

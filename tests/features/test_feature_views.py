@@ -114,6 +114,19 @@ def test_materialized_views_are_registered_served_latest_and_free_of_pii(staged,
         assert meta["view_version"].value == version
         assert "dagster/column_lineage" in meta
 
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) >= 5 * len(FEATURE_VIEWS)
+    assert all(e.passed for e in evaluations), [e.check_name for e in evaluations if not e.passed]
+    recorded = conn.execute(
+        "select count(*), bool_and(passed) from quality.check_results"
+        " where asset_key like 'features/%%' and partition_key = %s",
+        (f"{first}..{last}",),
+    ).fetchone()
+    assert recorded == (len(evaluations), True)
+    assert conn.execute(
+        "select min(quality_score) from features.registry"
+    ).fetchone()[0] == 1
+
     columns = {
         r[0]
         for r in conn.execute(

@@ -1,0 +1,38 @@
+"""Data quality: GX suites run in SQL as Dagster asset checks, with a history in Postgres.
+
+    from platform_assets.quality import check_specs, run_checks, schema_check, ...
+
+See `checks` for the contract and `common` for the one-line checks most assets need.
+"""
+
+from platform_assets.quality.checks import (
+    Check,
+    CheckContext,
+    check_specs,
+    quality_score,
+    run_checks,
+)
+from platform_assets.quality.common import (
+    column_pair_not_later_check,
+    label_balance_check,
+    not_null_check,
+    range_check,
+    row_count_vs_previous_check,
+    schema_check,
+    unique_keys_check,
+)
+
+__all__ = [
+    "Check",
+    "CheckContext",
+    "check_specs",
+    "column_pair_not_later_check",
+    "label_balance_check",
+    "not_null_check",
+    "quality_score",
+    "range_check",
+    "row_count_vs_previous_check",
+    "run_checks",
+    "schema_check",
+    "unique_keys_check",
+]

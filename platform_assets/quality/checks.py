@@ -1,0 +1,172 @@
+"""Data-quality checks: Great Expectations suites run inside Postgres as Dagster asset checks.
+
+An asset declares its checks with `check_specs(...)` and, after writing its rows, calls
+`run_checks(...)` with the SQL of the rows under test. Each `Check` builds its GX expectations at
+run time (thresholds may come from the database, e.g. the previous partition's row count) and is
+validated in SQL through a GX SQL datasource, so large tables never reach pandas. Every result is
+returned as an `AssetCheckResult` (blocking checks fail with ERROR severity, which stops
+downstream assets) and appended to `quality.check_results`, so quality has a history.
+
+    CHECKS = [schema_check({...}), unique_keys_check(["customer_id", "feature_ts"])]
+
+    @dg.asset(key=KEY, check_specs=check_specs(KEY, CHECKS), partitions_def=DAILY, ...)
+    def customer_daily(context, postgres: PostgresResource):
+        ...  # write the partition
+        with postgres.connect() as conn:
+            results = run_checks(
+                conn, postgres.url(), KEY,
+                "select * from features.customer_daily where feature_ts >= %(start)s"
+                " and feature_ts < %(end)s",
+                params, CHECKS, context.partition_key, context.run.run_id,
+            )
+        return dg.MaterializeResult(metadata=..., check_results=results)
+
+A failed blocking check fails the asset's step after its materialization is recorded
+(DagsterAssetCheckFailedError), so downstream assets in the run do not execute.
+
+GX is imported only when checks run (see `gx_runtime`): it costs seconds that loading the
+definitions should not pay.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import dagster as dg
+import psycopg
+from psycopg.types.json import Jsonb
+
+from platform_assets.db.sql import load_sql
+from platform_assets.quality import gx_runtime
+from platform_assets.quality.report import Outcome, check_result
+
+if TYPE_CHECKING:
+    from great_expectations.expectations import Expectation
+
+_CHECK_NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check may look at while it builds its expectations.
+
+    `relation` is a select with `%(name)s` placeholders bound from `params`; `conn` is an
+    autocommit connection to the platform database, for thresholds computed from data.
+    """
+
+    conn: psycopg.Connection
+    relation: str
+    params: dict
+    partition_key: str | None
+
+    def columns(self) -> dict[str, int]:
+        """Column names of the relation and their type OIDs (planned, not run: `limit 0`)."""
+        cursor = self.conn.execute(
+            f"select * from (\n{self.relation}\n) as relation limit 0", self.params
+        )
+        return {column.name: column.type_code for column in cursor.description}
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named group of expectations, shown as one asset check in the Dagster UI."""
+
+    name: str
+    description: str
+    blocking: bool
+    expectations: Callable[[CheckContext], list[Expectation]]
+
+    def __post_init__(self) -> None:
+        if not _CHECK_NAME.match(self.name):
+            raise ValueError(f"check name {self.name!r} is not lower_snake_case")
+
+
+def check_specs(asset_key: dg.AssetKey, checks: Sequence[Check]) -> list[dg.AssetCheckSpec]:
+    """The specs to declare on the asset (`@dg.asset(check_specs=...)`)."""
+    _require_unique_names(checks)
+    return [
+        dg.AssetCheckSpec(
+            check.name, asset=asset_key, blocking=check.blocking, description=check.description
+        )
+        for check in checks
+    ]
+
+
+def run_checks(
+    conn: psycopg.Connection,
+    url: str,
+    asset_key: dg.AssetKey,
+    relation: str,
+    params: dict,
+    checks: Sequence[Check],
+    partition_key: str | None,
+    run_id: str,
+) -> list[dg.AssetCheckResult]:
+    """Validate `relation` with every check; record and return one result per check.
+
+    A check that raises (in its builder or inside GX) yields a failed result naming the error;
+    the other checks still run. `url` is the platform database's URL, for GX's own connections.
+    """
+    _require_unique_names(checks)
+    context = CheckContext(conn, relation, params, partition_key)
+    try:
+        outcomes = [_evaluate(context, url, asset_key, check) for check in checks]
+    finally:
+        gx_runtime.release(url)
+    record(conn, asset_key, partition_key, run_id, outcomes)
+    return [check_result(asset_key, outcome, partition_key) for outcome in outcomes]
+
+
+def _evaluate(context: CheckContext, url: str, asset_key: dg.AssetKey, check: Check) -> Outcome:
+    query = None
+    try:
+        query = gx_runtime.render(context.conn, context.relation, context.params)
+        expectations = check.expectations(context)
+        if not expectations:
+            raise ValueError(f"check {check.name!r} built no expectations")
+        asset_name = f"{asset_key.to_python_identifier()}__{check.name}"
+        facts = gx_runtime.validate(gx_runtime.batch(url, asset_name, query), expectations)
+    except Exception as error:
+        return Outcome(check.name, check.blocking, error=gx_runtime.describe(error), query=query)
+    return Outcome(check.name, check.blocking, expectations=facts, query=query)
+
+
+def record(
+    conn: psycopg.Connection,
+    asset_key: dg.AssetKey,
+    partition_key: str | None,
+    run_id: str,
+    outcomes: Sequence[Outcome],
+) -> None:
+    """Append one `quality.check_results` row per check, all in one transaction."""
+    rows = [
+        (
+            asset_key.to_user_string(),
+            outcome.name,
+            partition_key,
+            outcome.passed,
+            outcome.severity.value.lower(),
+            Jsonb(outcome.observed()),
+            run_id,
+        )
+        for outcome in outcomes
+    ]
+    with conn.transaction(), conn.cursor() as cursor:
+        cursor.executemany(load_sql("quality/record_check_result"), rows)
+
+
+def quality_score(results: Sequence[dg.AssetCheckResult]) -> float:
+    """Share of passed checks, 0..1 (1.0 when there were none: nothing failed)."""
+    if not results:
+        return 1.0
+    return sum(1 for result in results if result.passed) / len(results)
+
+
+def _require_unique_names(checks: Sequence[Check]) -> None:
+    names = [check.name for check in checks]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"duplicate check names: {', '.join(duplicates)}")
