@@ -153,6 +153,23 @@ def _up_to_date(first: date, last: date) -> bool:
     return up_to_date(NIGHTLY_REFRESH, first.isoformat(), last.isoformat(), dagster_instance())
 
 
+def _train() -> None:
+    from platform_assets.instance import run_job
+    from platform_assets.jobs import WEEKLY_TRAINING
+
+    print(f"running {WEEKLY_TRAINING}: training datasets and their blocking checks")
+    started = time.perf_counter()
+    result = run_job(WEEKLY_TRAINING)
+    failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
+    if not result.success:
+        raise CliError(
+            f"run {result.run_id} failed"
+            + (f" (failed checks: {', '.join(failed)})" if failed else "")
+            + "; open it in the UI (make ui) for the step logs"
+        )
+    print(f"run {result.run_id} succeeded in {time.perf_counter() - started:.1f}s")
+
+
 def cmd_backfill(args: argparse.Namespace) -> None:
     if args.last < args.first:
         raise CliError("--to is before --from")
@@ -164,18 +181,41 @@ def cmd_backfill(args: argparse.Namespace) -> None:
 def _summary() -> None:
     with _connect() as conn:
         print("\nWhat was built:")
-        for schema in ("raw", "staging"):
+        for schema in ("raw", "staging", "features", "training"):
             tables = conn.execute(
                 "select tablename from pg_tables where schemaname = %s order by tablename",
                 (schema,),
             ).fetchall()
             for (name,) in tables:
-                count = conn.execute(f'select count(*) from {schema}."{name}"').fetchone()[0]
-                print(f"  {schema}.{name:<18} {count:>10,} rows")
+                count = conn.execute(
+                    psycopg.sql.SQL("select count(*) from {}").format(
+                        psycopg.sql.Identifier(schema, name)
+                    )
+                ).fetchone()[0]
+                print(f"  {schema + '.' + name:<34} {count:>10,} rows")
         rejected = conn.execute(
             "select source_table, reason, count(*) from quality.rejected_rows"
             " group by 1, 2 order by 1, 3 desc"
         ).fetchall()
+        datasets = conn.execute(
+            "select distinct on (task) task, version, split_counts, label_balance, parquet_path"
+            " from training.datasets order by task, created_at desc"
+        ).fetchall()
+        print("\nTraining datasets (training.datasets, latest version each):")
+        for task, version, splits, balance, path in datasets:
+            label = (
+                f"positive rate {balance['positive_rate']:.3f}"
+                if "positive_rate" in balance
+                else f"mean label {balance.get('mean', 0):.1f}"
+            )
+            split = ", ".join(f"{k} {v:,}" for k, v in sorted(splits.items()))
+            print(f"  {task:<24} version {version}  {split}  {label}")
+            print(f"  {'':<24} {path}")
+        checks = conn.execute(
+            "select count(*), count(*) filter (where not passed) from quality.check_results"
+            " where checked_at > now() - interval '1 hour'"
+        ).fetchone()
+        print(f"\nData-quality checks in the last hour: {checks[0]} run, {checks[1]} failed")
         total = sum(r[2] for r in rejected)
         print(f"\nRejected rows (quality.rejected_rows): {total:,}")
         for source_table, reason, count in rejected:
@@ -204,6 +244,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         )
     else:
         _run_range(first, last)
+    _train()
     _summary()
     print(f"\ndemo finished in {time.perf_counter() - started:.1f}s")
 

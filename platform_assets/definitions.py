@@ -4,14 +4,15 @@ import dagster as dg
 
 from platform_assets.features.assets import feature_assets
 from platform_assets.ingest.assets import ingest_assets
-from platform_assets.jobs import nightly_refresh
-from platform_assets.resources import PostgresResource
+from platform_assets.jobs import nightly_refresh, weekly_training
+from platform_assets.resources import ArtifactStore, PostgresResource
 from platform_assets.schedules import schedules
+from platform_assets.training.assets import training_assets
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, *feature_assets],
-    jobs=[nightly_refresh],
+    assets=[*ingest_assets, *feature_assets, *training_assets],
+    jobs=[nightly_refresh, weekly_training],
     schedules=schedules,
-    resources={"postgres": PostgresResource()},
+    resources={"postgres": PostgresResource(), "artifacts": ArtifactStore()},
     executor=dg.in_process_executor,
 )

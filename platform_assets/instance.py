@@ -61,6 +61,15 @@ def up_to_date(job_name: str, first: str, last: str, instance: dg.DagsterInstanc
     return True
 
 
+def run_job(job_name: str, instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
+    """Run an unpartitioned job in this process (its runs show in the UI like any other)."""
+    from platform_assets.definitions import defs
+
+    return defs.resolve_job_def(job_name).execute_in_process(
+        instance=instance or dagster_instance(), raise_on_error=False
+    )
+
+
 def run_partitions(
     job_name: str, first: str, last: str, instance: dg.DagsterInstance | None = None
 ) -> dg.ExecuteInProcessResult:

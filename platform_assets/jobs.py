@@ -3,6 +3,7 @@
 import dagster as dg
 
 NIGHTLY_REFRESH = "nightly_refresh"
+WEEKLY_TRAINING = "weekly_training"
 
 # In-process: on small machines the multiprocess executor costs seconds per step, far more than
 # most steps here, whose work runs inside Postgres anyway.
@@ -11,4 +12,12 @@ nightly_refresh = dg.define_asset_job(
     selection=dg.AssetSelection.groups("ingest", "features"),
     executor_def=dg.in_process_executor,
     description="The latest daily partitions of ingest and the feature views.",
+)
+
+weekly_training = dg.define_asset_job(
+    WEEKLY_TRAINING,
+    selection=dg.AssetSelection.groups("training"),
+    executor_def=dg.in_process_executor,
+    description="Rebuild the training datasets (and their blocking checks) from the feature "
+    "store as it stands.",
 )

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import dagster as dg
 
-from platform_assets.jobs import NIGHTLY_REFRESH
+from platform_assets.jobs import NIGHTLY_REFRESH, WEEKLY_TRAINING
 from platform_assets.partitions import DAILY
 
 DEFAULT_LOOKBACK_DAYS = 3
@@ -48,4 +48,13 @@ def nightly_refresh_schedule(context: dg.ScheduleEvaluationContext):
     )
 
 
-schedules = [nightly_refresh_schedule]
+weekly_training_schedule = dg.ScheduleDefinition(
+    name="weekly_training_schedule",
+    job_name=WEEKLY_TRAINING,
+    cron_schedule="0 3 * * 0",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Sundays 03:00 UTC: rebuild the training datasets.",
+)
+
+schedules = [nightly_refresh_schedule, weekly_training_schedule]

@@ -3,8 +3,9 @@
 Arrow tables are serialised to CSV by pyarrow's C++ writer and streamed into `COPY ... FROM
 STDIN`, so no Python loop touches individual rows. Encoding and sending overlap: pyarrow
 releases the GIL while it encodes the next batch, and psycopg's queued writer sends the previous
-one from its own thread, so the client keeps the server's COPY parser busy. Table-to-table moves between two servers
-stream COPY TO into COPY FROM without materialising the rows in Python.
+one from its own thread, so the client keeps the server's COPY parser busy. Table-to-table
+moves between two servers stream COPY TO into COPY FROM without materialising the rows in
+Python.
 """
 
 import io

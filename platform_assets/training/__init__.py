@@ -1,0 +1,1 @@
+"""Training datasets: labels from staging facts, point-in-time joined to the feature views."""

@@ -1,0 +1,23 @@
+"""What the catalog says about a table: its columns, in order, with their types."""
+
+from dataclasses import dataclass
+
+import psycopg
+
+from platform_assets.db.sql import identifier, load_sql
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # as format_type() spells it, e.g. "timestamp with time zone"
+    not_null: bool
+
+
+def table_columns(conn: psycopg.Connection, schema: str, name: str) -> list[Column]:
+    """The columns of `schema.name` in table order (raises if the table does not exist)."""
+    rows = conn.execute(
+        load_sql("training/table_columns"),
+        {"table": f"{identifier(schema)}.{identifier(name)}"},
+    ).fetchall()
+    return [Column(*row) for row in rows]

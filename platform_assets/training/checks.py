@@ -1,0 +1,88 @@
+"""Blocking data-quality checks of every training dataset.
+
+They stand between a dataset and anything trained on it: a model is only as trustworthy as the
+rows it learned from, so any failure here stops the training and promotion downstream.
+"""
+
+from platform_assets.quality import (
+    Check,
+    column_pair_not_later_check,
+    label_balance_check,
+    not_null_check,
+    range_check,
+    unique_keys_check,
+)
+from platform_assets.training.tasks import Task
+
+# Share of positive labels a classification dataset may have and still be learnable.
+MIN_POSITIVE_RATE = 0.001
+MAX_POSITIVE_RATE = 0.9
+
+
+def relation(task: Task) -> str:
+    return f"select * from training.{task.name}"
+
+
+def _has_rows() -> Check:
+    def expectations(_):
+        import great_expectations as gx  # lazy: GX costs seconds to import
+
+        return [gx.expectations.ExpectTableRowCountToBeBetween(min_value=1)]
+
+    return Check(
+        name="has_rows",
+        description="The dataset is not empty.",
+        blocking=True,
+        expectations=expectations,
+    )
+
+
+def dataset_checks(task: Task) -> list[Check]:
+    later = [
+        f"{view.name}__{column}"
+        for view in task.views
+        for column in ("feature_ts", "source_max_ts")
+    ]
+    checks = [
+        _has_rows(),
+        unique_keys_check(
+            [task.entity_key, "label_ts"],
+            blocking=True,
+            description="One row per (entity, label_ts).",
+        ),
+        not_null_check(
+            [task.entity_key, "label_ts", "label", "split"],
+            blocking=True,
+            description="Keys, labels and splits are never null.",
+        ),
+        column_pair_not_later_check(
+            "label_ts",
+            later,
+            name="no_leakage",
+            blocking=True,
+            description="No joined feature row, nor any source data folded into it, is later "
+            "than the label's as-of time.",
+        ),
+    ]
+    if task.kind == "classification":
+        checks.append(
+            label_balance_check(
+                "label",
+                MIN_POSITIVE_RATE,
+                MAX_POSITIVE_RATE,
+                blocking=True,
+                description=f"Positive rate within [{MIN_POSITIVE_RATE}, {MAX_POSITIVE_RATE}].",
+            )
+        )
+    else:
+        checks.append(
+            range_check(
+                "label",
+                0,
+                None,
+                name="label_in_range",
+                blocking=True,
+                description="Regression labels are non-negative.",
+            )
+        )
+    return checks
