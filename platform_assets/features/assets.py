@@ -7,7 +7,6 @@ days: the nightly schedule re-runs the last few partitions (`NIGHTLY_LOOKBACK_DA
 """
 
 import hashlib
-import warnings
 
 import dagster as dg
 from psycopg import sql
@@ -17,11 +16,9 @@ from platform_assets.features.checks import check_params, relation, view_checks
 from platform_assets.features.registry import feature_columns, register, view_columns
 from platform_assets.features.views import FEATURE_VIEWS, FeatureView
 from platform_assets.metadata import preview, table_schema, timed
-from platform_assets.partitions import DAILY
+from platform_assets.partitions import daily_asset
 from platform_assets.quality import check_specs, quality_score, run_checks
 from platform_assets.resources import PostgresResource
-
-warnings.filterwarnings("ignore", message=".*backfill_policy", category=dg.BetaWarning)
 
 GROUP = "features"
 OWNERS = ["team:ml-platform"]
@@ -115,12 +112,10 @@ def materialize_view(context: dg.AssetExecutionContext, postgres: PostgresResour
 def _view_asset(view: FeatureView) -> dg.AssetsDefinition:
     deps = [dg.AssetKey(table.split(".")) for table in view.source_tables]
 
-    @dg.asset(
+    @daily_asset(
         key=["features", view.name],
         deps=deps,
         group_name=GROUP,
-        partitions_def=DAILY,
-        backfill_policy=dg.BackfillPolicy.single_run(),
         kinds={"postgres"},
         owners=OWNERS,
         code_version=_code_version(view),

@@ -8,7 +8,6 @@ transaction: a crash leaves the previous data readable.
 """
 
 import hashlib
-import warnings
 
 import dagster as dg
 from psycopg import sql
@@ -18,11 +17,8 @@ from platform_assets.db.sql import compose, load_sql, table
 from platform_assets.ingest.tables import RAW_METADATA, SOURCE_TABLES, SourceTable
 from platform_assets.ingest.validate import stage_statement, staging_columns, validate_statement
 from platform_assets.metadata import markdown, preview, table_schema, timed
-from platform_assets.partitions import DAILY
+from platform_assets.partitions import DAILY, daily_asset
 from platform_assets.resources import PostgresResource
-
-# Single-run backfills are the point of these assets; accept that the parameter is still beta.
-warnings.filterwarnings("ignore", message=".*backfill_policy", category=dg.BetaWarning)
 
 GROUP = "ingest"
 OWNERS = ["team:data-platform"]
@@ -168,11 +164,9 @@ def stage(context: dg.AssetExecutionContext, postgres: PostgresResource, source:
 
 
 def _raw_asset(source: SourceTable) -> dg.AssetsDefinition:
-    @dg.asset(
+    @daily_asset(
         key=["raw", source.name],
         group_name=GROUP,
-        partitions_def=DAILY,
-        backfill_policy=dg.BackfillPolicy.single_run(),
         kinds={"postgres"},
         owners=OWNERS,
         code_version=_code_version(source, _LANDING_SQL),
@@ -189,12 +183,10 @@ def _staging_asset(source: SourceTable) -> dg.AssetsDefinition:
     deps = [dg.AssetKey(["raw", source.name])]
     deps += [dg.AssetKey(["staging", parent]) for parent in sorted(set(source.parents.values()))]
 
-    @dg.asset(
+    @daily_asset(
         key=["staging", source.name],
         deps=deps,
         group_name=GROUP,
-        partitions_def=DAILY,
-        backfill_policy=dg.BackfillPolicy.single_run(),
         kinds={"postgres"},
         owners=OWNERS,
         code_version=_code_version(source, _STAGING_SQL),
