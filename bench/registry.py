@@ -16,6 +16,7 @@ from types import ModuleType
 BENCHMARKS: dict[str, str] = {
     "bulk_write": "bench.bulk_write",
     "demo": "bench.demo_run",
+    "training_pit": "bench.training_pit",
 }
 
 
