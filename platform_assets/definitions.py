@@ -2,6 +2,8 @@
 
 import dagster as dg
 
+from platform_assets.embeddings.assets import embedding_assets, topic_assets
+from platform_assets.embeddings.model import EmbeddingModel
 from platform_assets.features.assets import feature_assets
 from platform_assets.ingest.assets import ingest_assets
 from platform_assets.jobs import nightly_refresh, weekly_training
@@ -10,9 +12,13 @@ from platform_assets.schedules import schedules
 from platform_assets.training.assets import training_assets
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, *feature_assets, *training_assets],
+    assets=[*ingest_assets, *feature_assets, *embedding_assets, *topic_assets, *training_assets],
     jobs=[nightly_refresh, weekly_training],
     schedules=schedules,
-    resources={"postgres": PostgresResource(), "artifacts": ArtifactStore()},
+    resources={
+        "postgres": PostgresResource(),
+        "artifacts": ArtifactStore(),
+        "embedding_model": EmbeddingModel(),
+    },
     executor=dg.in_process_executor,
 )

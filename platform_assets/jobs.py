@@ -9,9 +9,9 @@ WEEKLY_TRAINING = "weekly_training"
 # most steps here, whose work runs inside Postgres anyway.
 nightly_refresh = dg.define_asset_job(
     NIGHTLY_REFRESH,
-    selection=dg.AssetSelection.groups("ingest", "features"),
+    selection=dg.AssetSelection.groups("ingest", "features", "embeddings"),
     executor_def=dg.in_process_executor,
-    description="The latest daily partitions of ingest and the feature views.",
+    description="The latest daily partitions of ingest, the embeddings and the feature views.",
 )
 
 weekly_training = dg.define_asset_job(

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
+from platform_assets.embeddings.views import CUSTOMER_TOPICS_DAILY
 from platform_assets.features.views import VIEWS_BY_NAME, FeatureView
 
 LabelKind = Literal["classification", "regression"]
@@ -62,7 +63,7 @@ TASKS: tuple[Task, ...] = (
         entity_key="customer_id",
         horizon=timedelta(days=30),
         kind="classification",
-        views=_views("customer_daily"),
+        views=(*_views("customer_daily"), CUSTOMER_TOPICS_DAILY),
         description="Per active customer and weekly as-of date: 1 if the customer churns within "
         "30 days after label_ts, else 0, with the customer features known at label_ts.",
     ),

@@ -87,7 +87,7 @@ def test_registry_row_describes_the_build(conn, history, tmp_path):
         == conn.execute("select count(*) from training.churn_risk where label = 1").fetchone()[0]
     )
     assert row[3]["positive"] + row[3]["negative"] == build.row_count
-    assert set(row[4]) == {"customer_daily"}
+    assert set(row[4]) == {"customer_daily", "customer_topics_daily"}
     assert row[5] == str(
         tmp_path / "artifacts" / "datasets" / "churn_risk" / f"{build.version}.parquet"
     )

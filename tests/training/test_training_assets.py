@@ -17,7 +17,8 @@ def test_one_asset_per_task_reading_its_feature_views():
         "training/demand_forecast",
     }
     assert {dep.asset_key for dep in specs[CHURN_KEY].deps} == {
-        dg.AssetKey(["features", "customer_daily"])
+        dg.AssetKey(["features", "customer_daily"]),
+        dg.AssetKey(["features", "customer_topics_daily"]),
     }
     for spec in specs.values():
         assert spec.group_name == "training"

@@ -1,0 +1,192 @@
+"""Semantic search over service-event notes: a text in, the k nearest events out.
+
+The query text is embedded with the same model as the stored vectors and matched by cosine
+distance through the HNSW index. Filters (organization, event type, since) are applied while the
+index is scanned: pgvector's iterative scan keeps walking the graph until k rows pass them, and
+when a filter is too selective even for that, the search falls back to an exact scan of the
+filtered rows, so a filter never silently returns fewer than k rows that exist.
+"""
+
+import argparse
+import sys
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import numpy as np
+import psycopg
+from psycopg import sql
+
+from platform_assets.db.sql import compose
+from platform_assets.embeddings.model import DimensionMismatch, EmbeddingModel, dimension_error
+from platform_assets.embeddings.scope import EMBEDDING_COLUMN, EMBEDDINGS_TABLE, EVENT_TYPES
+from platform_assets.embeddings.store import column_dimensions
+
+SNIPPET_CHARS = 120
+DEFAULT_EF_SEARCH = 40
+DEFAULT_MAX_SCAN_TUPLES = 20_000  # pgvector's default: the index scan's budget per query
+
+# Filter fragments by name: code constants, so the composed SQL never contains input.
+_FILTERS = {
+    "org": sql.SQL("and e.organization_id = %(org)s"),
+    "event_type": sql.SQL("and e.event_type = %(event_type)s"),
+    "since": sql.SQL("and e.service_date >= %(since)s"),
+}
+
+
+@dataclass(frozen=True)
+class Hit:
+    event_id: uuid.UUID
+    distance: float
+    event_type: str
+    service_date: datetime
+    snippet: str
+
+
+def search(
+    conn: psycopg.Connection,
+    model: EmbeddingModel,
+    text: str,
+    k: int = 10,
+    org: uuid.UUID | str | None = None,
+    event_type: str | None = None,
+    since: date | datetime | None = None,
+    ef_search: int = DEFAULT_EF_SEARCH,
+    max_scan_tuples: int = DEFAULT_MAX_SCAN_TUPLES,
+) -> list[Hit]:
+    """The k events whose notes are nearest in meaning to `text`, nearest first."""
+    if not text or not text.strip():
+        raise ValueError("search text is empty")
+    vector = model.encode([text]).vectors[0]
+    return search_vector(
+        conn, vector, model.name(), k, org, event_type, since, ef_search, max_scan_tuples
+    )
+
+
+def search_vector(
+    conn: psycopg.Connection,
+    vector: np.ndarray | Sequence[float],
+    model_name: str,
+    k: int = 10,
+    org: uuid.UUID | str | None = None,
+    event_type: str | None = None,
+    since: date | datetime | None = None,
+    ef_search: int = DEFAULT_EF_SEARCH,
+    max_scan_tuples: int = DEFAULT_MAX_SCAN_TUPLES,
+) -> list[Hit]:
+    """Like `search`, for a query vector computed elsewhere (by the model named `model_name`)."""
+    _check_arguments(k, event_type, ef_search, max_scan_tuples)
+    values = np.asarray(vector, dtype=np.float32).ravel()
+    expected = column_dimensions(conn, EMBEDDINGS_TABLE, EMBEDDING_COLUMN)
+    if len(values) != expected:
+        raise dimension_error(
+            "the query vector", len(values), f"{EMBEDDINGS_TABLE}.{EMBEDDING_COLUMN}", expected
+        )
+    given = {"org": org, "event_type": event_type, "since": _utc(since)}
+    active = [name for name, value in given.items() if value is not None]
+    filters = sql.SQL(" ").join(_FILTERS[name] for name in active)
+    params = given | {
+        "query": _vector_text(values),
+        "model": model_name,
+        "k": k,
+        "snippet": SNIPPET_CHARS,
+    }
+    with conn.transaction():
+        _scan_settings(conn, ef_search, max_scan_tuples)
+        rows = conn.execute(compose("embeddings/search", filters=filters), params).fetchall()
+    if len(rows) < k and active:
+        rows = conn.execute(compose("embeddings/search_exact", filters=filters), params).fetchall()
+    return [Hit(*row) for row in rows]
+
+
+def _check_arguments(k: int, event_type: str | None, ef_search: int, max_scan_tuples: int):
+    if not 1 <= k <= 1000:
+        raise ValueError(f"k must be in [1, 1000], got {k}")
+    if event_type is not None and event_type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event_type!r}: one of {list(EVENT_TYPES)}")
+    if not 1 <= ef_search <= 1000:
+        raise ValueError(f"ef_search must be in [1, 1000] (pgvector's range), got {ef_search}")
+    if max_scan_tuples < 1:
+        raise ValueError(f"max_scan_tuples must be positive, got {max_scan_tuples}")
+
+
+def _utc(since: date | datetime | None) -> datetime | None:
+    """A date means its start in UTC, like every day boundary of the platform."""
+    if since is None or isinstance(since, datetime):
+        return since
+    return datetime(since.year, since.month, since.day, tzinfo=UTC)
+
+
+def _scan_settings(conn: psycopg.Connection, ef_search: int, max_scan_tuples: int) -> None:
+    """Per-query index settings, local to the search's transaction (values bound)."""
+    conn.execute(
+        "select set_config('hnsw.ef_search', %s, true),"
+        " set_config('hnsw.iterative_scan', 'relaxed_order', true),"
+        " set_config('hnsw.max_scan_tuples', %s, true)",
+        (str(ef_search), str(max_scan_tuples)),
+    )
+
+
+def _vector_text(values: np.ndarray) -> str:
+    """pgvector's text form; float32 -> Python float -> shortest repr round-trips exactly."""
+    return "[" + ",".join(map(repr, values.tolist())) + "]"
+
+
+def format_hits(hits: Sequence[Hit]) -> str:
+    """A plain table for a terminal: rank, distance, type, date, event id and the note."""
+    if not hits:
+        return "no matching events"
+    lines = [f"{'#':>3}  {'distance':>8}  {'event_type':<15} {'date':<10}  event_id / note"]
+    for rank, hit in enumerate(hits, 1):
+        lines.append(
+            f"{rank:>3}  {hit.distance:>8.4f}  {hit.event_type:<15} "
+            f"{hit.service_date:%Y-%m-%d}  {hit.event_id}"
+        )
+        lines.append(f"{'':>3}  {' '.join(hit.snippet.split())}")
+    return "\n".join(lines)
+
+
+# --- command line ------------------------------------------------------------------------------
+
+
+def add_search_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The arguments of `platform-assets search` (shared by the CLI and `main_search`)."""
+    parser.add_argument("text", help="what to look for, in plain words")
+    parser.add_argument("--k", type=int, default=10, help="number of events (default 10)")
+    parser.add_argument("--org", type=uuid.UUID, help="only this organization's events")
+    parser.add_argument("--event-type", choices=EVENT_TYPES, help="only events of this type")
+    parser.add_argument(
+        "--since", type=date.fromisoformat, help="only events on or after this date (YYYY-MM-DD)"
+    )
+    parser.add_argument(
+        "--ef-search", type=int, default=DEFAULT_EF_SEARCH,
+        help=f"HNSW candidate list: higher is more exact, slower (default {DEFAULT_EF_SEARCH})",
+    )
+    return parser
+
+
+def cmd_search(args: argparse.Namespace) -> None:
+    """Run a search from parsed arguments and print the hits (errors exit 1, no traceback)."""
+    from platform_assets.db import server
+
+    try:
+        with psycopg.connect(server.database_url(), autocommit=True) as conn:
+            hits = search(
+                conn, EmbeddingModel(), args.text, k=args.k, org=args.org,
+                event_type=args.event_type, since=args.since, ef_search=args.ef_search,
+            )
+    except (DimensionMismatch, ValueError, psycopg.Error) as error:
+        print(f"error: {server.redact(str(error)).strip()}", file=sys.stderr)
+        sys.exit(1)
+    print(format_hits(hits))
+
+
+def main_search(argv: list[str] | None = None) -> None:
+    """`python -m platform_assets.embeddings.search "text" --k 10 ...`."""
+    parser = argparse.ArgumentParser(prog="platform-assets search", description=__doc__)
+    cmd_search(add_search_arguments(parser).parse_args(argv))
+
+
+if __name__ == "__main__":
+    main_search()

@@ -1,0 +1,11 @@
+-- Removes the vectors (and their metadata) of candidate events whose text is now skipped: an
+-- emptied description must not keep answering searches with what it used to say.
+with dropped as (
+    delete from vectors.service_event_embeddings as v
+    using embedding_candidates as c
+    where c.event_id = v.event_id and c.action not in ('embed', 'unchanged')
+    returning v.event_id
+)
+delete from vectors.metadata as m
+using dropped as d
+where m.entity_type = 'service_event' and m.entity_id = d.event_id

@@ -1,0 +1,185 @@
+"""Topic features: the fit, its labels, point-in-time counts and exact partition edges."""
+
+from datetime import date, timedelta
+
+import pandas as pd
+import psycopg
+import pytest
+from embedding_data import EMBEDDED, clone, embedded_template, materialize
+
+from platform_assets.embeddings.assets import topic_assets
+from platform_assets.embeddings.model import EmbeddingModel
+from platform_assets.embeddings.topics import (
+    TopicFitError,
+    TopicSettings,
+    label_topics,
+    materialize_topics,
+)
+from platform_assets.embeddings.views import CUSTOMER_TOPICS_DAILY, MAX_TOPICS, TOPIC_COLUMNS
+from platform_assets.training.pit import joined_view
+
+VIEW = CUSTOMER_TOPICS_DAILY
+
+
+@pytest.fixture(scope="module")
+def history(server_url, template_db):
+    return embedded_template(server_url, template_db)
+
+
+@pytest.fixture(scope="module")
+def model_version() -> str:
+    return EmbeddingModel().model_version()
+
+
+@pytest.fixture
+def url(server_url, history):
+    return clone(server_url, EMBEDDED)
+
+
+@pytest.fixture
+def conn(url):
+    with psycopg.connect(url, autocommit=True) as connection:
+        yield connection
+
+
+def _rows(conn, first_day: str, last_day: str) -> pd.DataFrame:
+    cursor = conn.execute(
+        "select * from features.customer_topics_daily where feature_ts > %s::date"
+        " and feature_ts <= %s::date + 1 order by customer_id, feature_ts",
+        (first_day, last_day),
+    )
+    return pd.DataFrame(cursor.fetchall(), columns=[d.name for d in cursor.description])
+
+
+def test_the_asset_fits_labels_registers_and_passes_its_checks(url, conn, history):
+    first, last = history
+    result = materialize(url, topic_assets, first, last)
+    assert result.success
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) == 5 and all(e.passed for e in evaluations)
+    topics = conn.execute("select topic_id, label, size from vectors.topics order by 1").fetchall()
+    in_scope = conn.execute(
+        "select count(*) from vectors.service_event_embeddings v join staging.service_events e"
+        " on e.id = v.event_id where e.event_type in ('complaint', 'missed_pickup',"
+        " 'overflow_report')"
+    ).fetchone()[0]
+    assert [t[0] for t in topics] == list(range(MAX_TOPICS))
+    assert all(t[1] and t[1] != "(no words)" for t in topics)
+    assert sum(t[2] for t in topics) == in_scope > 100
+    assert [t[2] for t in topics] == sorted((t[2] for t in topics), reverse=True)
+    registry = conn.execute(
+        "select version, row_count from features.registry where view_name = %s", (VIEW.name,)
+    ).fetchone()
+    assert registry[1] == conn.execute(f"select count(*) from {VIEW.table}").fetchone()[0] > 0
+    # The training join reads the view like any other: key, times, then the 16 features.
+    assert joined_view(conn, VIEW).columns == ("feature_ts", "source_max_ts", *TOPIC_COLUMNS)
+
+    again = materialize(url, topic_assets, last, last)
+    meta = again.asset_materializations_for_node("features__customer_topics_daily")[0].metadata
+    assert meta["refitted"].value is False and meta["days_written"].value == f"{last}..{last}"
+
+
+def test_counts_follow_the_point_in_time_rule(conn, history, model_version):
+    first, last = history
+    materialize_topics(conn, TopicSettings(), model_version, first, last)
+    events = pd.DataFrame(
+        conn.execute(
+            "select e.customer_id, e.service_date, t.topic_id from vectors.event_topics t"
+            " join staging.service_events e on e.id = t.event_id where e.customer_id is not null"
+        ).fetchall(),
+        columns=["customer_id", "service_date", "topic_id"],
+    )
+    feature_ts = pd.Timestamp(date.fromisoformat(last) - timedelta(days=9), tz="UTC")
+    rows = _rows(conn, (feature_ts - pd.Timedelta(days=1)).date().isoformat(),
+                 (feature_ts - pd.Timedelta(days=1)).date().isoformat())
+    assert len(rows) > 50 and (rows.feature_ts == feature_ts).all()
+    checked = 0
+    for row in rows.itertuples():
+        mine = events[(events.customer_id == row.customer_id)
+                      & (events.service_date < feature_ts)]  # never the day's end or later
+        for topic in range(MAX_TOPICS):
+            for days in (30, 90):
+                since = feature_ts - pd.Timedelta(days=days)
+                expected = int(((mine.topic_id == topic) & (mine.service_date >= since)).sum())
+                assert getattr(row, f"topic_{topic}_{days}d") == expected
+                checked += expected
+    assert checked > 20  # the comparison saw real events, not only zeros
+    assert (rows.source_max_ts <= rows.feature_ts).all()
+
+
+def test_a_label_at_noon_never_sees_that_days_events(conn, history, model_version):
+    first, last = history
+    materialize_topics(conn, TopicSettings(), model_version, first, last)
+    customer, service_date, topic = conn.execute(
+        "select e.customer_id, e.service_date, t.topic_id from vectors.event_topics t"
+        " join staging.service_events e on e.id = t.event_id where e.customer_id is not null"
+        " and e.service_date::date > %s::date + 95 order by e.service_date limit 1",
+        (first,),
+    ).fetchone()
+    column = f"topic_{topic}_30d"
+    noon = service_date.replace(hour=12, minute=0, second=0, microsecond=0)
+    at_noon = conn.execute(
+        f"select {column}, feature_ts from {VIEW.table} where customer_id = %s"
+        " and feature_ts <= %s order by feature_ts desc limit 1",
+        (customer, noon),
+    ).fetchone()
+    next_day = conn.execute(
+        f"select {column} from {VIEW.table} where customer_id = %s and feature_ts = %s::date + 1",
+        (customer, service_date),
+    ).fetchone()
+    assert at_noon[1].date() == service_date.date()  # the row of the day before
+    assert next_day[0] >= at_noon[0] + 1
+
+
+def test_partition_edges_equal_the_whole_history(conn, history, model_version):
+    first, last = history
+    materialize_topics(conn, TopicSettings(), model_version, first, last)
+    expected = _rows(conn, first, last)
+    conn.execute(f"truncate {VIEW.table}")
+    day = date.fromisoformat(first)
+    while day.isoformat() <= last:  # then partition ranges of 9 days (the fit is reused)
+        end = min(day + timedelta(days=8), date.fromisoformat(last))
+        report = materialize_topics(
+            conn, TopicSettings(), model_version, day.isoformat(), end.isoformat()
+        )
+        assert not report.refitted
+        day = end + timedelta(days=1)
+    got = _rows(conn, first, last)
+    assert len(expected) > 1000
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_a_new_k_refits_and_rewrites_every_day(conn, history, model_version):
+    first, last = history
+    old = materialize_topics(conn, TopicSettings(), model_version, first, last)
+    new = materialize_topics(conn, TopicSettings(k=5), model_version, last, last)
+    assert new.refitted and new.fit_id != old.fit_id
+    assert (new.first_day, new.last_day) == (first, last)  # every row counts the same fit
+    rows = _rows(conn, first, last)
+    assert len(rows) == old.rows
+    assert (rows[[f"topic_{t}_{d}d" for t in (5, 6, 7) for d in (30, 90)]] == 0).all().all()
+    assert rows[[f"topic_{t}_90d" for t in range(5)]].to_numpy().sum() > 0
+    assert conn.execute("select count(*), min(k) from vectors.topics").fetchone() == (5, 5)
+
+
+def test_no_embeddings_fails_with_a_clear_message(conn, history, model_version):
+    first, last = history
+    conn.execute("delete from vectors.service_event_embeddings")
+    with pytest.raises(TopicFitError, match="only 0 embedded .* k=8 needs at least k"):
+        materialize_topics(conn, TopicSettings(), model_version, first, last)
+    with pytest.raises(ValueError, match=r"k must be in \[2, 8\]"):
+        TopicSettings(k=9)
+
+
+def test_labels_name_what_sets_a_topic_apart():
+    labels = label_topics(
+        [
+            ["The bins smell terrible", "a rotting smell around the bin", "bins smell of rot"],
+            ["Customer billed twice", "the invoice is wrong and they were billed", "billing"],
+            ["the lid is broken", "lid cracked on the bin", "broken lid hinge"],
+        ],
+        terms=2,
+    )
+    assert "smell" in labels[0] and "billed" in labels[1] and "lid" in labels[2]
+    assert all(len(label.split(", ")) == 2 for label in labels)
+    assert label_topics([["12 34", "the of"]]) == ["(no words)"]
