@@ -29,7 +29,8 @@ from platform_assets.embeddings.scope import EMBEDDING_COLUMN, EMBEDDINGS_TABLE,
 from platform_assets.embeddings.store import column_dimensions
 from platform_assets.embeddings.vector_copy import read_vectors
 from platform_assets.embeddings.views import CUSTOMER_TOPICS_DAILY, MAX_TOPICS
-from platform_assets.features.registry import feature_columns, view_columns
+from platform_assets.features import registry
+from platform_assets.features.registry import view_columns
 
 VIEW_SQL = "embeddings/customer_topics_daily"
 _TOPICS = sql.Identifier("vectors", "topics")
@@ -281,30 +282,8 @@ def materialize_topics(
     return report
 
 
-def view_version(conn: psycopg.Connection, fit_id: str) -> str:
-    """What defines the rows: the SQL, the table's schema, the ttl and the topic fit."""
-    digest = hashlib.sha256(load_sql(VIEW_SQL).encode())
-    digest.update(json.dumps(view_columns(conn, CUSTOMER_TOPICS_DAILY)).encode())
-    digest.update(str(CUSTOMER_TOPICS_DAILY.ttl).encode())
-    digest.update(fit_id.encode())
-    return digest.hexdigest()[:16]
-
-
 def register(conn: psycopg.Connection, fit_id: str, code_version: str, quality_score) -> str:
-    """Upsert the view's `features.registry` row, as the other feature views do."""
-    view = CUSTOMER_TOPICS_DAILY
-    version = view_version(conn, fit_id)
-    conn.execute(
-        compose("features/register", view_table=_VIEW_TABLE),
-        {
-            "view_name": view.name,
-            "version": version,
-            "entity_key": view.entity_key,
-            "ttl": view.ttl,
-            "feature_columns": json.dumps(feature_columns(conn, view)),
-            "source_tables": list(view.source_tables),
-            "code_version": code_version,
-            "quality_score": quality_score,
-        },
+    """Upsert the view's `features.registry` row; its version covers the topic fit too."""
+    return registry.register(
+        conn, CUSTOMER_TOPICS_DAILY, code_version, quality_score, sql_name=VIEW_SQL, extra=fit_id
     )
-    return version

@@ -26,11 +26,15 @@ def feature_columns(conn: psycopg.Connection, view: FeatureView) -> dict[str, st
     return {name: type_ for name, type_ in view_columns(conn, view) if name not in skip}
 
 
-def view_version(conn: psycopg.Connection, view: FeatureView) -> str:
-    """A hash of what defines the view's rows: its SQL, its schema and its ttl."""
-    digest = hashlib.sha256(load_sql(f"features/{view.name}").encode())
+def view_version(
+    conn: psycopg.Connection, view: FeatureView, sql_name: str | None = None, extra: str = ""
+) -> str:
+    """A hash of what defines the view's rows: its SQL, its schema, its ttl, and `extra` for
+    views whose rows depend on more (the topic view's k-means fit)."""
+    digest = hashlib.sha256(load_sql(sql_name or f"features/{view.name}").encode())
     digest.update(json.dumps(view_columns(conn, view)).encode())
     digest.update(str(view.ttl).encode())
+    digest.update(extra.encode())
     return digest.hexdigest()[:16]
 
 
@@ -39,9 +43,11 @@ def register(
     view: FeatureView,
     code_version: str,
     quality_score: float | None,
+    sql_name: str | None = None,
+    extra: str = "",
 ) -> str:
     """Upsert the view's registry row (size, freshness, schema); return its version."""
-    version = view_version(conn, view)
+    version = view_version(conn, view, sql_name, extra)
     conn.execute(
         compose("features/register", view_table=sql.Identifier("features", view.name)),
         {
