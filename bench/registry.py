@@ -15,6 +15,7 @@ from types import ModuleType
 # benchmark name -> module; the order is the order `python -m bench` runs them in.
 BENCHMARKS: dict[str, str] = {
     "bulk_write": "bench.bulk_write",
+    "embeddings": "bench.embeddings",
     "demo": "bench.demo_run",
     "training_pit": "bench.training_pit",
 }
