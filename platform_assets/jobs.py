@@ -16,8 +16,8 @@ nightly_refresh = dg.define_asset_job(
 
 weekly_training = dg.define_asset_job(
     WEEKLY_TRAINING,
-    selection=dg.AssetSelection.groups("training"),
+    selection=dg.AssetSelection.groups("training", "models"),
     executor_def=dg.in_process_executor,
-    description="Rebuild the training datasets (and their blocking checks) from the feature "
-    "store as it stands.",
+    description="Rebuild the training datasets from the feature store as it stands, run their "
+    "blocking checks, train a candidate per task and put each through the promotion gate.",
 )

@@ -200,6 +200,7 @@ def customer_topics_daily(
             conn, postgres.url(), dg.AssetKey(TOPICS_KEY), relation(view),
             check_params(report.first_day, report.last_day), view_checks(view),
             partition_key=label, run_id=context.run.run_id,
+            data_version=topics.version(conn, report.fit_id),
         )
         score = quality_score(checks)
         version = topics.register(conn, report.fit_id, _code_version(*_TOPIC_SQL), score)

@@ -282,6 +282,11 @@ def materialize_topics(
     return report
 
 
+def version(conn: psycopg.Connection, fit_id: str) -> str:
+    """The view version `register` records: its SQL, schema, ttl and the topic fit."""
+    return registry.view_version(conn, CUSTOMER_TOPICS_DAILY, VIEW_SQL, extra=fit_id)
+
+
 def register(conn: psycopg.Connection, fit_id: str, code_version: str, quality_score) -> str:
     """Upsert the view's `features.registry` row; its version covers the topic fit too."""
     return registry.register(

@@ -13,7 +13,12 @@ from psycopg import sql
 
 from platform_assets.db.sql import compose, load_sql
 from platform_assets.features.checks import check_params, relation, view_checks
-from platform_assets.features.registry import feature_columns, register, view_columns
+from platform_assets.features.registry import (
+    feature_columns,
+    register,
+    view_columns,
+    view_version,
+)
 from platform_assets.features.views import FEATURE_VIEWS, FeatureView
 from platform_assets.metadata import preview, table_schema, timed
 from platform_assets.partitions import daily_asset
@@ -78,6 +83,7 @@ def materialize_view(context: dg.AssetExecutionContext, postgres: PostgresResour
         checks = run_checks(
             conn, postgres.url(), asset_key, relation(view), check_params(keys.start, keys.end),
             view_checks(view), partition_key=_partition_label(keys), run_id=context.run.run_id,
+            data_version=view_version(conn, view),
         )
         score = quality_score(checks)
         version = register(conn, view, _code_version(view), quality_score=score)

@@ -1,7 +1,8 @@
 """Data-quality checks of every feature view, run as asset checks on each materialization.
 
-Keys, nulls and leakage are blocking: the training datasets and the promotion gate downstream
-must not build on a view whose rows are duplicated or claim to be known before their sources.
+Keys, nulls, leakage and value ranges are blocking: the training datasets and the promotion gate
+downstream must not build on a view whose rows are duplicated, claim to be known before their
+sources, or hold impossible values (a fill level of 300%).
 Volume against the previous days only warns: a quiet day is not an error.
 """
 
@@ -104,5 +105,5 @@ def view_checks(view: FeatureView) -> list[Check]:
         ),
         _daily_volume(view),
     ]
-    checks += [range_check(column, low, high) for column, low, high in view.ranges]
+    checks += [range_check(column, low, high, blocking=True) for column, low, high in view.ranges]
     return checks

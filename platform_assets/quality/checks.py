@@ -104,8 +104,12 @@ def run_checks(
     checks: Sequence[Check],
     partition_key: str | None,
     run_id: str,
+    data_version: str | None = None,
 ) -> list[dg.AssetCheckResult]:
     """Validate `relation` with every check; record and return one result per check.
+
+    `data_version` names the version of the data under test (a dataset or feature view
+    version), so the promotion gate can find the results for exactly the versions a model read.
 
     A check that raises (in its builder or inside GX) yields a failed result naming the error;
     the other checks still run. `url` is the platform database's URL, for GX's own connections.
@@ -116,7 +120,7 @@ def run_checks(
         outcomes = [_evaluate(context, url, asset_key, check) for check in checks]
     finally:
         gx_runtime.release(url)
-    record(conn, asset_key, partition_key, run_id, outcomes)
+    record(conn, asset_key, partition_key, run_id, outcomes, data_version)
     return [check_result(asset_key, outcome, partition_key) for outcome in outcomes]
 
 
@@ -140,6 +144,7 @@ def record(
     partition_key: str | None,
     run_id: str,
     outcomes: Sequence[Outcome],
+    data_version: str | None = None,
 ) -> None:
     """Append one `quality.check_results` row per check, all in one transaction."""
     rows = [
@@ -151,6 +156,7 @@ def record(
             outcome.severity.value.lower(),
             Jsonb(outcome.observed()),
             run_id,
+            data_version,
         )
         for outcome in outcomes
     ]

@@ -106,6 +106,7 @@ def _training_asset(task: Task) -> dg.AssetsDefinition:
             checks = run_checks(
                 conn, postgres.url(), dg.AssetKey(["training", task.name]), relation(task), {},
                 dataset_checks(task), partition_key=None, run_id=context.run.run_id,
+                data_version=build.version,
             )
             schema = table_schema(conn, "training", task.name)
             sample = _preview(conn, task)

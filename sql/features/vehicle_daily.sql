@@ -1,6 +1,8 @@
 -- Vehicle features: one row per (vehicle_id, day) for the days in [first_day, last_day] on which
 -- the vehicle was commissioned. Windows end with the day; values are valid from its end
 -- (feature_ts = day + 1, UTC). Reads 179 days before first_day so every window is complete.
+-- km_since_maintenance is never null: without a maintenance in 180 days it is the km of those
+-- days, a lower bound, so wear stays ordered (a NULL would rank the most worn vehicles lowest).
 with days as (
     select d::date as day
     from generate_series(%(first_day)s::date - 179, %(last_day)s::date, interval '1 day') as d
@@ -61,8 +63,11 @@ windowed as (
         sum(km) over w30 as km_30d,
         sum(routes) over w30 as route_days_30d,
         max(case when maintenance > 0 then day end) over w180 as last_maintenance_day,
-        sum_km_so_far - max(case when maintenance > 0 then sum_km_so_far end) over w180
-            as km_since_maintenance,
+        -- no maintenance in the window: the window's km, a lower bound (maintenance_180d = 0)
+        coalesce(
+            sum_km_so_far - max(case when maintenance > 0 then sum_km_so_far end) over w180,
+            sum(km) over w180
+        ) as km_since_maintenance,
         sum(maintenance) over w180 as maintenance_180d,
         sum(breakdowns) over w90 as breakdowns_90d,
         sum(kg) over w30 as kg_30d,

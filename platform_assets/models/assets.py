@@ -1,0 +1,211 @@
+"""Model assets, per task: `models/<task>` trains and registers a candidate, and
+`models/<task>_promotion` runs the gate on it.
+
+The promotion is its own asset so that the blocking checks in front of it (the dataset's, and
+the candidate's `artifact_verifies`) stop it: a model promoted inside the training step would
+escape them. Both read the exact versions from the upstream materialization, and the gate reads
+recorded check results, so they decide the same in one run or across runs.
+"""
+
+import time
+
+import dagster as dg
+
+from platform_assets.models import artifact, gate, registry
+from platform_assets.models.actor import run_actor
+from platform_assets.models.specs import MODEL_SPECS, ModelSpec
+from platform_assets.models.train import evaluate, fit, load_dataset
+from platform_assets.resources import ArtifactStore, PostgresResource
+
+GROUP = "models"
+OWNERS = ["team:ml-platform"]
+ARTIFACT_VERIFIES = "artifact_verifies"
+
+
+def model_key(name: str) -> dg.AssetKey:
+    return dg.AssetKey(["models", name])
+
+
+def promotion_key(name: str) -> dg.AssetKey:
+    return dg.AssetKey(["models", f"{name}_promotion"])
+
+
+def upstream_value(context: dg.AssetExecutionContext, key: dg.AssetKey, name: str) -> str:
+    """A metadata value of `key`'s latest materialization (the version it published)."""
+    event = context.instance.get_latest_materialization_event(key)
+    if event is None or event.asset_materialization is None:
+        raise dg.Failure(f"{key.to_user_string()} has never been materialized: run it first")
+    value = event.asset_materialization.metadata.get(name)
+    if value is None:
+        raise dg.Failure(f"{key.to_user_string()}'s latest materialization has no {name!r}")
+    return str(value.value)
+
+
+def _registry_values(spec: ModelSpec, trained, saved, dataset, run_id: str) -> dict:
+    return {
+        "model_name": spec.name,
+        "model_type": spec.model_type,
+        "model_config": {
+            "primary_metric": spec.primary_metric,
+            "floor": spec.floor,
+            "tolerance": spec.tolerance,
+            "psi_threshold": spec.psi_threshold,
+            "threshold": spec.threshold,
+            "features": trained.bundle.features,
+            "train_seconds": trained.train_seconds,
+        },
+        "hyperparameters": spec.hyperparameters,
+        "feature_set_version": dataset.feature_views,
+        "training_data_version": dataset.version,
+        "training_metrics": trained.metrics["train"],
+        "validation_metrics": trained.metrics["valid"],
+        "test_metrics": trained.metrics["test"],
+        "artifact_path": str(saved.path),
+        "artifact_sha256": saved.sha256,
+        "artifact_size_bytes": saved.size_bytes,
+        "run_id": run_id,
+    }
+
+
+def _verify(conn, spec: ModelSpec, row: registry.ModelRow, dataset) -> dg.AssetCheckResult:
+    """The artifact loads under its recorded hash and reproduces its recorded test metric."""
+    metric = spec.primary_metric
+    try:
+        bundle = artifact.load(row.artifact_path, row.artifact_sha256)
+        test = dataset.frame[dataset.frame["split"] == "test"]
+        observed = evaluate(spec, bundle, test).get(metric)
+        recorded = row.test_metrics.get(metric)
+        passed = observed == recorded
+        meta = {"metric": metric, "recorded": recorded, "reproduced": observed}
+    except (artifact.ArtifactHashMismatch, FileNotFoundError) as error:
+        passed, meta = False, {"error": str(error)}
+    return dg.AssetCheckResult(
+        check_name=ARTIFACT_VERIFIES,
+        passed=passed,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata=meta,
+    )
+
+
+def _model_asset(spec: ModelSpec) -> dg.AssetsDefinition:
+    key = model_key(spec.name)
+    dataset_key = dg.AssetKey(["training", spec.name])
+
+    @dg.asset(
+        key=key,
+        deps=[dataset_key],
+        group_name=GROUP,
+        kinds={"scikitlearn", "postgres"},
+        owners=OWNERS,
+        description=f"A {spec.model_type} for {spec.name}, trained on the latest "
+        f"training/{spec.name} version and registered in ml.models as a staging candidate.",
+        check_specs=[
+            dg.AssetCheckSpec(
+                ARTIFACT_VERIFIES, asset=key, blocking=True,
+                description="The artifact loads under its recorded sha256 and reproduces the "
+                "recorded test metric.",
+            )
+        ],
+    )
+    def _asset(
+        context: dg.AssetExecutionContext, postgres: PostgresResource, artifacts: ArtifactStore
+    ) -> dg.MaterializeResult:
+        version = upstream_value(context, dataset_key, "version")
+        run_id, actor = context.run.run_id, run_actor(context)
+        started = time.perf_counter()
+        with postgres.connect() as conn:
+            try:
+                dataset = load_dataset(conn, spec.name, version)
+                trained = fit(spec, dataset)
+                saved = artifact.save(artifacts, trained.bundle)
+                row, new = registry.register(
+                    conn, _registry_values(spec, trained, saved, dataset, run_id)
+                )
+            except Exception as error:
+                registry.audit(conn, "training", None, actor, run_id,
+                               {"model_name": spec.name, "dataset_version": version},
+                               {"error": f"{type(error).__name__}: {error}"}, status="failure",
+                               duration_ms=round((time.perf_counter() - started) * 1000))
+                raise
+            registry.audit(
+                conn, "training", row.id, actor, run_id,
+                {"model_name": spec.name, "dataset_version": version,
+                 "hyperparameters": spec.hyperparameters},
+                {"model_version": row.model_version, "new_version": new,
+                 "test_metrics": row.test_metrics},
+                duration_ms=round((time.perf_counter() - started) * 1000),
+            )
+            check = _verify(conn, spec, row, dataset)
+        test = row.test_metrics
+        context.log.info(
+            f"{row.label} ({'new' if new else 'same artifact as before'}): test "
+            f"{spec.primary_metric}={test.get(spec.primary_metric)} on {test.get('rows')} rows"
+        )
+        return dg.MaterializeResult(
+            check_results=[check],
+            data_version=dg.DataVersion(row.artifact_sha256[:16]),
+            metadata={
+                "model_id": str(row.id),
+                "model_version": row.model_version,
+                "new_version": new,
+                "status": row.deployment_status,
+                "dataset_version": version,
+                f"test_{spec.primary_metric}": test.get(spec.primary_metric),
+                "test_metrics": dg.MetadataValue.json(test),
+                "validation_metrics": dg.MetadataValue.json(row.validation_metrics),
+                "training_metrics": dg.MetadataValue.json(row.training_metrics),
+                "hyperparameters": dg.MetadataValue.json(spec.hyperparameters),
+                "feature_views": dg.MetadataValue.json(row.feature_set_version),
+                "features": len(trained.bundle.features),
+                "artifact_path": dg.MetadataValue.path(row.artifact_path),
+                "artifact_sha256": row.artifact_sha256,
+                "artifact_size_bytes": row.artifact_size_bytes,
+                "train_seconds": trained.train_seconds,
+            },
+        )
+
+    return _asset
+
+
+def _promotion_asset(spec: ModelSpec) -> dg.AssetsDefinition:
+    upstream = model_key(spec.name)
+
+    @dg.asset(
+        key=promotion_key(spec.name),
+        deps=[upstream],
+        group_name=GROUP,
+        kinds={"postgres"},
+        owners=OWNERS,
+        description=f"The promotion gate for {spec.name}: promotes the candidate to production "
+        "when its lineage's blocking checks passed, its test metric clears the floor, it is not "
+        "worse than production on the same rows and features have not drifted; records the "
+        "decision in ml.promotion_decisions either way.",
+    )
+    def _asset(
+        context: dg.AssetExecutionContext, postgres: PostgresResource
+    ) -> dg.MaterializeResult:
+        model_id = upstream_value(context, upstream, "model_id")
+        with postgres.connect() as conn:
+            candidate = registry.get(conn, model_id)
+            decision = gate.decide(
+                conn, spec, candidate, run_actor(context), context.run.run_id
+            )
+            current = registry.production(conn, spec.name)
+        log = context.log.info if decision.promoted else context.log.warning
+        log(decision.summary())
+        return dg.MaterializeResult(
+            metadata={
+                "decision": "promoted" if decision.promoted else "blocked",
+                "candidate": candidate.label,
+                "failed_rules": dg.MetadataValue.json(decision.failed),
+                "rules": dg.MetadataValue.json(decision.reasons()),
+                "production": current.label if current else "none",
+                "gate_seconds": decision.seconds,
+            }
+        )
+
+    return _asset
+
+
+model_assets = [_model_asset(spec) for spec in MODEL_SPECS.values()]
+promotion_assets = [_promotion_asset(spec) for spec in MODEL_SPECS.values()]

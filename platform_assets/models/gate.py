@@ -1,0 +1,213 @@
+"""The promotion gate: four rules a candidate must pass to replace production.
+
+1. `lineage_checks`: every blocking data-quality check passed on the exact training dataset
+   version and feature view versions the candidate read (from `quality.check_results`, so the
+   gate decides the same in the training run or any later one);
+2. `metric_floor`: the primary test metric clears the spec's floor;
+3. `not_worse_than_production`: on the candidate's own test rows, the candidate's primary
+   metric is not worse than production's by more than the spec's tolerance;
+4. `feature_drift`: no feature's PSI between the dataset's latest labelled rows (its test split)
+   and the rows of the latest week of scoring dates exceeds the spec's threshold.
+
+Every rule is evaluated (not only up to the first failure) so a decision lists all that failed,
+each with its observed values and threshold.
+"""
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import psycopg
+
+from platform_assets.db.sql import load_sql
+from platform_assets.models import artifact, registry
+from platform_assets.models.drift import bins_for, feature_psi
+from platform_assets.models.frames import design
+from platform_assets.models.registry import ModelRow
+from platform_assets.models.scoring import latest_as_of, scoring_frame
+from platform_assets.models.specs import ModelSpec
+from platform_assets.models.train import evaluate, load_dataset
+
+DRIFT_DAYS = 7  # the latest scoring dates whose rows are compared with training
+
+
+@dataclass(frozen=True)
+class Rule:
+    rule: str
+    passed: bool
+    observed: dict
+    threshold: object = None
+
+    def as_json(self) -> dict:
+        return {"rule": self.rule, "passed": self.passed, "observed": self.observed,
+                "threshold": self.threshold}
+
+
+@dataclass(frozen=True)
+class Decision:
+    candidate: ModelRow
+    rules: list[Rule]
+    forced: str | None = None  # the reason of a forced promotion
+    seconds: float = field(default=0.0, compare=False)
+
+    @property
+    def promoted(self) -> bool:
+        return self.forced is not None or all(r.passed for r in self.rules)
+
+    @property
+    def failed(self) -> list[str]:
+        return [r.rule for r in self.rules if not r.passed]
+
+    def reasons(self) -> list[dict]:
+        reasons = [r.as_json() for r in self.rules]
+        if self.forced is not None:
+            reasons.append({"rule": "forced", "passed": True, "observed": {"reason": self.forced},
+                            "threshold": None})
+        return reasons
+
+    def summary(self) -> str:
+        if self.forced is not None:
+            return f"{self.candidate.label}: promoted by force ({self.forced})"
+        if self.promoted:
+            return f"{self.candidate.label}: promoted, all rules passed"
+        return f"{self.candidate.label}: blocked by {', '.join(self.failed)}"
+
+
+def evaluate_rules(conn: psycopg.Connection, spec: ModelSpec, candidate: ModelRow) -> list[Rule]:
+    dataset = load_dataset(conn, spec.name, candidate.training_data_version)
+    bundle = artifact.load(candidate.artifact_path, candidate.artifact_sha256)
+    return [
+        lineage_rule(conn, spec, candidate),
+        floor_rule(spec, candidate),
+        production_rule(conn, spec, candidate, dataset),
+        drift_rule(conn, spec, bundle, dataset),
+    ]
+
+
+def lineage_rule(conn: psycopg.Connection, spec: ModelSpec, candidate: ModelRow) -> Rule:
+    views = {f"features/{name}": version for name, version in candidate.feature_set_version.items()}
+    rows = conn.execute(
+        load_sql("models/lineage_checks"),
+        {
+            "dataset_asset": f"training/{spec.name}",
+            "dataset_version": candidate.training_data_version,
+            "view_versions": json.dumps(views),
+        },
+    ).fetchall()
+    seen = {row[0] for row in rows}
+    failed = [
+        {"asset": a, "check": c, "failed_days": f, "first_failed_day": str(d) if d else None,
+         "observed": o, "run_id": r}
+        for a, c, passed, _, f, d, o, r in rows if not passed
+    ]
+    unchecked = sorted({f"training/{spec.name}", *views} - seen)
+    observed = {
+        "checks": len(rows),
+        "failed": failed,
+        "unchecked_assets": unchecked,
+        "dataset_version": candidate.training_data_version,
+        "feature_view_versions": candidate.feature_set_version,
+    }
+    return Rule("lineage_checks", not failed and not unchecked, observed,
+                "every blocking check passed")
+
+
+def floor_rule(spec: ModelSpec, candidate: ModelRow) -> Rule:
+    value = candidate.test_metrics.get(spec.primary_metric)
+    passed = value is not None and spec.better(value, spec.floor)
+    relation = ">=" if spec.higher_is_better else "<="
+    return Rule("metric_floor", passed, {spec.primary_metric: value},
+                f"{spec.primary_metric} {relation} {spec.floor}")
+
+
+def production_rule(conn, spec: ModelSpec, candidate: ModelRow, dataset) -> Rule:
+    current = registry.production(conn, spec.name)
+    metric = spec.primary_metric
+    if current is None or current.id == candidate.id:
+        return Rule("not_worse_than_production", True, {"production": None}, spec.tolerance)
+    test = dataset.frame[dataset.frame["split"] == "test"]
+    mine = candidate.test_metrics.get(metric)
+    theirs_bundle = artifact.load(current.artifact_path, current.artifact_sha256)
+    try:
+        theirs = evaluate(spec, theirs_bundle, test).get(metric)
+        basis = "candidate's test rows"
+    except KeyError:  # production reads columns this dataset lacks: compare recorded metrics
+        theirs = current.test_metrics.get(metric)
+        basis = "recorded test metric (production cannot score these rows)"
+    if mine is None or theirs is None:
+        passed = mine is not None
+    else:
+        margin = spec.tolerance if spec.higher_is_better else -spec.tolerance
+        passed = spec.better(mine + margin, theirs)
+    return Rule(
+        "not_worse_than_production",
+        passed,
+        {"candidate": mine, "production": theirs, "production_model": current.label,
+         "metric": metric, "rows": int(len(test)), "basis": basis},
+        f"within {spec.tolerance} of production",
+    )
+
+
+def drift_rule(conn, spec: ModelSpec, bundle: artifact.Bundle, dataset) -> Rule:
+    """PSI of each feature: the dataset's test rows (its latest labelled weeks, after every
+    feature window has filled) against the rows of the latest DRIFT_DAYS scoring dates."""
+    last = latest_as_of(conn, spec.task)
+    first = last - timedelta(days=DRIFT_DAYS - 1) if last else None
+    current = scoring_frame(conn, spec.task, first, last) if last else None
+    window = f"{first}..{last}" if last else None
+    if current is None or current.empty:
+        return Rule("feature_drift", False, {"scoring_window": window, "rows": 0,
+                    "error": "no rows to score: drift cannot be measured"}, spec.psi_threshold)
+    reference = dataset.frame[dataset.frame["split"] == "test"]
+    columns = [c for c in bundle.features if c not in spec.drift_exempt]
+    bins = bins_for(current[spec.task.entity_key].nunique())
+    scores = feature_psi(
+        design(reference, bundle.features, bundle.categories),
+        design(current, bundle.features, bundle.categories),
+        columns,
+        bins,
+    )
+    drifted = {c: v for c, v in scores.items() if v > spec.psi_threshold}
+    top = dict(sorted(scores.items(), key=lambda kv: -kv[1])[:5])
+    return Rule(
+        "feature_drift",
+        not drifted,
+        {"scoring_window": window, "rows": int(len(current)),
+         "reference_rows": int(len(reference)), "bins": bins, "drifted": drifted,
+         "top_psi": top,
+         "exempt": list(spec.drift_exempt)},
+        spec.psi_threshold,
+    )
+
+
+def decide(
+    conn: psycopg.Connection,
+    spec: ModelSpec,
+    candidate: ModelRow,
+    actor: str,
+    run_id: str | None,
+    force_reason: str | None = None,
+) -> Decision:
+    """Evaluate the rules, record the decision, and promote when they pass (or when forced).
+
+    The decision, the promotion, the retirement it causes and their audit rows commit together.
+    """
+    started = time.perf_counter()
+    rules = evaluate_rules(conn, spec, candidate)
+    decision = Decision(candidate, rules, forced=force_reason,
+                        seconds=round(time.perf_counter() - started, 3))
+    params = {"model_name": spec.name, "model_version": candidate.model_version}
+    with registry.locked(conn, spec.name):
+        registry.record_decision(conn, candidate.id, decision.promoted, decision.reasons(), run_id)
+        registry.audit(
+            conn, "forced_promotion" if force_reason else "gate_decision", candidate.id, actor,
+            run_id, params | ({"reason": force_reason} if force_reason else {}),
+            {"decision": "promoted" if decision.promoted else "blocked",
+             "failed_rules": decision.failed},
+            status="success" if decision.promoted else "blocked",
+            duration_ms=round(decision.seconds * 1000),
+        )
+        if decision.promoted:
+            registry.promote_locked(conn, registry.get(conn, candidate.id), actor, run_id, params)
+    return decision
