@@ -123,13 +123,16 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 # --- runs --------------------------------------------------------------------------------------
 
 
-def _run_range(first: date, last: date) -> None:
+def _run_range(first: date, last: date, selection=None) -> None:
     from platform_assets.instance import run_partitions
     from platform_assets.jobs import NIGHTLY_REFRESH
 
-    print(f"materializing {NIGHTLY_REFRESH} for {first}..{last} as one run")
+    what = NIGHTLY_REFRESH if selection is None else f"{NIGHTLY_REFRESH} (data assets)"
+    print(f"materializing {what} for {first}..{last} as one run")
     started = time.perf_counter()
-    result = run_partitions(NIGHTLY_REFRESH, first.isoformat(), last.isoformat())
+    result = run_partitions(
+        NIGHTLY_REFRESH, first.isoformat(), last.isoformat(), selection=selection
+    )
     if not result.success:
         raise CliError(f"run {result.run_id} failed; open it in the UI (make ui) for the step logs")
     print(f"run {result.run_id} succeeded in {time.perf_counter() - started:.1f}s")
@@ -146,18 +149,29 @@ def _backfill_range() -> tuple[date, date]:
     return as_dates(extent)
 
 
+def _data_assets():
+    """The nightly job's assets that build data (not the predictions, scored after training)."""
+    import dagster as dg
+
+    from platform_assets.jobs import DATA_GROUPS
+
+    return dg.AssetSelection.groups(*DATA_GROUPS)
+
+
 def _up_to_date(first: date, last: date) -> bool:
     from platform_assets.instance import dagster_instance, up_to_date
     from platform_assets.jobs import NIGHTLY_REFRESH
 
-    return up_to_date(NIGHTLY_REFRESH, first.isoformat(), last.isoformat(), dagster_instance())
+    return up_to_date(
+        NIGHTLY_REFRESH, first.isoformat(), last.isoformat(), dagster_instance(), _data_assets()
+    )
 
 
 def _train() -> None:
     from platform_assets.instance import run_job
     from platform_assets.jobs import WEEKLY_TRAINING
 
-    print(f"running {WEEKLY_TRAINING}: training datasets and their blocking checks")
+    print(f"running {WEEKLY_TRAINING}: training datasets, their checks, models and the gate")
     started = time.perf_counter()
     result = run_job(WEEKLY_TRAINING)
     failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
@@ -168,6 +182,42 @@ def _train() -> None:
             + "; open it in the UI (make ui) for the step logs"
         )
     print(f"run {result.run_id} succeeded in {time.perf_counter() - started:.1f}s")
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        meta = materialization.metadata
+        if "decision" in meta:
+            failed_rules = ", ".join(meta["failed_rules"].value) or "-"
+            print(f"  gate: {meta['candidate'].value:<28} {meta['decision'].value:<9}"
+                  f" failed rules: {failed_rules}")
+
+
+def _score(day: date) -> None:
+    """Score `day` with the production models (the nightly job's predictions step)."""
+    import dagster as dg
+
+    from platform_assets.instance import run_partitions
+    from platform_assets.jobs import NIGHTLY_REFRESH
+    from platform_assets.models.assets import PREDICTIONS_GROUP
+
+    key = day.isoformat()
+    result = run_partitions(
+        NIGHTLY_REFRESH, key, key, selection=dg.AssetSelection.groups(PREDICTIONS_GROUP)
+    )
+    if not result.success:
+        raise CliError(f"scoring run {result.run_id} failed; open it in the UI (make ui)")
+    print(f"\nPredictions for {key} (ml.predictions):")
+    for event in result.get_asset_materialization_events():
+        meta = event.event_specific_data.materialization.metadata
+        print(f"  {meta['model'].value:<28} {meta['dagster/row_count'].value:>6,} entities, "
+              f"mean score {meta['mean_score'].value}")
+
+
+def _registry() -> None:
+    from platform_assets.models.cli import registry_table
+
+    with _connect() as conn:
+        print("\nModel registry (platform-assets models list):")
+        print(registry_table(conn))
 
 
 def cmd_backfill(args: argparse.Namespace) -> None:
@@ -181,7 +231,7 @@ def cmd_backfill(args: argparse.Namespace) -> None:
 def _summary(since: datetime) -> None:
     with _connect() as conn:
         print("\nWhat was built:")
-        for schema in ("raw", "staging", "features", "vectors", "training"):
+        for schema in ("raw", "staging", "features", "vectors", "training", "ml"):
             tables = conn.execute(
                 "select tablename from pg_tables where schemaname = %s order by tablename",
                 (schema,),
@@ -229,6 +279,7 @@ def _summary(since: datetime) -> None:
         "\nNext:\n"
         "  make ui                              # Dagster UI on http://127.0.0.1:3000\n"
         '  .venv/bin/platform-assets search "smelly bin" --event-type complaint\n'
+        "  .venv/bin/platform-assets models show churn_risk\n"
         '  .venv/bin/platform-assets db url     # connect with psql "$(...)"\n'
         "  make test                            # the test suite against a throwaway Postgres"
     )
@@ -263,10 +314,12 @@ def cmd_demo(args: argparse.Namespace) -> None:
             " (platform-assets backfill re-runs it)"
         )
     else:
-        _run_range(first, last)
+        _run_range(first, last, _data_assets())  # predictions need the models trained next
     _train()
+    _score(last)
     _example_search()
     _summary(since)
+    _registry()
     print(f"\ndemo finished in {time.perf_counter() - started:.1f}s")
 
 
@@ -344,6 +397,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     search = commands.add_parser("search", help="semantic search over service-event notes")
     add_search_arguments(search).set_defaults(func=cmd_search)
+
+    from platform_assets.models.cli import add_models_arguments, cmd_models
+
+    models = commands.add_parser("models", help="the model registry: list, show, promote, rollback")
+    add_models_arguments(models).set_defaults(func=cmd_models)
 
     ui = commands.add_parser("ui", help="start dagster dev (webserver + daemon)")
     ui.add_argument("--host", default="127.0.0.1")

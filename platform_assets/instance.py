@@ -36,16 +36,25 @@ def dagster_instance() -> dg.DagsterInstance:
     return instance
 
 
-def up_to_date(job_name: str, first: str, last: str, instance: dg.DagsterInstance) -> bool:
-    """True when every asset of the job has every partition of [first, last] materialized by
-    its current code version, so re-running it would rewrite the same rows."""
+def up_to_date(
+    job_name: str,
+    first: str,
+    last: str,
+    instance: dg.DagsterInstance,
+    selection: dg.AssetSelection | None = None,
+) -> bool:
+    """True when every asset of the job (or of `selection`) has every partition of [first, last]
+    materialized by its current code version, so re-running it would rewrite the same rows."""
     from platform_assets.definitions import defs
     from platform_assets.partitions import DAILY
 
     wanted = set(DAILY.get_partition_keys_in_range(dg.PartitionKeyRange(first, last)))
     job = defs.resolve_job_def(job_name)
     graph = defs.resolve_asset_graph()
-    for key in job.asset_layer.executable_asset_keys:
+    keys = job.asset_layer.executable_asset_keys
+    if selection is not None:
+        keys = keys & selection.resolve(graph)
+    for key in keys:
         if not wanted <= instance.get_materialized_partitions(key):
             return False
         latest = instance.get_latest_materialization_event(key)
@@ -71,11 +80,19 @@ def run_job(job_name: str, instance: dg.DagsterInstance | None = None) -> dg.Exe
 
 
 def run_partitions(
-    job_name: str, first: str, last: str, instance: dg.DagsterInstance | None = None
+    job_name: str,
+    first: str,
+    last: str,
+    instance: dg.DagsterInstance | None = None,
+    selection: dg.AssetSelection | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Run a partitioned job over [first, last] as ONE run (the assets' single-run backfills)."""
+    """Run a partitioned job (or the `selection` of its assets) over [first, last] as ONE run
+    (the assets' single-run backfills)."""
     from platform_assets.definitions import defs
 
     job = defs.resolve_job_def(job_name)
     tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
-    return job.execute_in_process(instance=instance or dagster_instance(), tags=tags)
+    keys = list(selection.resolve(defs.resolve_asset_graph())) if selection else None
+    return job.execute_in_process(
+        instance=instance or dagster_instance(), tags=tags, asset_selection=keys
+    )

@@ -3,15 +3,17 @@
 import dagster as dg
 
 NIGHTLY_REFRESH = "nightly_refresh"
+DATA_GROUPS = ("ingest", "features", "embeddings")  # what the nightly job builds before scoring
 WEEKLY_TRAINING = "weekly_training"
 
 # In-process: on small machines the multiprocess executor costs seconds per step, far more than
 # most steps here, whose work runs inside Postgres anyway.
 nightly_refresh = dg.define_asset_job(
     NIGHTLY_REFRESH,
-    selection=dg.AssetSelection.groups("ingest", "features", "embeddings"),
+    selection=dg.AssetSelection.groups(*DATA_GROUPS, "predictions"),
     executor_def=dg.in_process_executor,
-    description="The latest daily partitions of ingest, the embeddings and the feature views.",
+    description="The latest daily partitions of ingest, the embeddings, the feature views and "
+    "the production models' predictions (with the outcomes that became known).",
 )
 
 weekly_training = dg.define_asset_job(

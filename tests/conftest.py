@@ -66,6 +66,12 @@ def create_database(server_url: str, name: str, template: str | None = None) -> 
     return server.with_database(server_url, name)
 
 
+@pytest.fixture(scope="session")
+def new_database(server_url):
+    """`new_database(name, template=None)` -> URL: for fixtures that build their own template."""
+    return lambda name, template=None: create_database(server_url, name, template)
+
+
 @pytest.fixture
 def empty_db(server_url) -> str:
     """URL of a new, empty database (no migrations)."""

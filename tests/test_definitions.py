@@ -39,3 +39,23 @@ def test_feature_views_read_staging_and_are_in_the_nightly_job():
             t.replace(".", "/") for t in view.source_tables
         }
         assert f"features/{view.name}" in in_job
+
+
+def test_model_graph_gates_promotion_behind_the_candidate_and_its_checks():
+    graph = defs.resolve_asset_graph()
+    weekly = defs.resolve_job_def("weekly_training")
+    nightly = defs.resolve_job_def("nightly_refresh")
+    in_weekly = {k.to_user_string() for k in weekly.asset_layer.executable_asset_keys}
+    in_nightly = {k.to_user_string() for k in nightly.asset_layer.executable_asset_keys}
+    for task in ("churn_risk", "maintenance_prediction", "demand_forecast"):
+        model = graph.get(dg.AssetKey(["models", task]))
+        promotion = graph.get(dg.AssetKey(["models", f"{task}_promotion"]))
+        predictions = graph.get(dg.AssetKey(["predictions", task]))
+        assert {k.to_user_string() for k in model.parent_keys} == {f"training/{task}"}
+        assert {k.to_user_string() for k in promotion.parent_keys} == {f"models/{task}"}
+        assert model.group_name == promotion.group_name == "models"
+        assert predictions.group_name == "predictions" and predictions.partitions_def is not None
+        checks = {key.name: graph.get(key).blocking for key in model.check_keys}
+        assert checks == {"artifact_verifies": True}
+        assert {f"training/{task}", f"models/{task}", f"models/{task}_promotion"} <= in_weekly
+        assert f"predictions/{task}" in in_nightly and f"predictions/{task}" not in in_weekly

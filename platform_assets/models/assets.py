@@ -7,17 +7,21 @@ escape them. Both read the exact versions from the upstream materialization, and
 recorded check results, so they decide the same in one run or across runs.
 """
 
+import dataclasses
 import time
 
 import dagster as dg
+from pydantic import Field
 
-from platform_assets.models import artifact, gate, registry
+from platform_assets.models import artifact, gate, predictions, registry
 from platform_assets.models.actor import run_actor
 from platform_assets.models.specs import MODEL_SPECS, ModelSpec
 from platform_assets.models.train import evaluate, fit, load_dataset
+from platform_assets.partitions import daily_asset
 from platform_assets.resources import ArtifactStore, PostgresResource
 
 GROUP = "models"
+PREDICTIONS_GROUP = "predictions"
 OWNERS = ["team:ml-platform"]
 ARTIFACT_VERIFIES = "artifact_verifies"
 
@@ -39,32 +43,6 @@ def upstream_value(context: dg.AssetExecutionContext, key: dg.AssetKey, name: st
     if value is None:
         raise dg.Failure(f"{key.to_user_string()}'s latest materialization has no {name!r}")
     return str(value.value)
-
-
-def _registry_values(spec: ModelSpec, trained, saved, dataset, run_id: str) -> dict:
-    return {
-        "model_name": spec.name,
-        "model_type": spec.model_type,
-        "model_config": {
-            "primary_metric": spec.primary_metric,
-            "floor": spec.floor,
-            "tolerance": spec.tolerance,
-            "psi_threshold": spec.psi_threshold,
-            "threshold": spec.threshold,
-            "features": trained.bundle.features,
-            "train_seconds": trained.train_seconds,
-        },
-        "hyperparameters": spec.hyperparameters,
-        "feature_set_version": dataset.feature_views,
-        "training_data_version": dataset.version,
-        "training_metrics": trained.metrics["train"],
-        "validation_metrics": trained.metrics["valid"],
-        "test_metrics": trained.metrics["test"],
-        "artifact_path": str(saved.path),
-        "artifact_sha256": saved.sha256,
-        "artifact_size_bytes": saved.size_bytes,
-        "run_id": run_id,
-    }
 
 
 def _verify(conn, spec: ModelSpec, row: registry.ModelRow, dataset) -> dg.AssetCheckResult:
@@ -116,11 +94,14 @@ def _model_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         with postgres.connect() as conn:
             try:
                 dataset = load_dataset(conn, spec.name, version)
-                trained = fit(spec, dataset)
-                saved = artifact.save(artifacts, trained.bundle)
-                row, new = registry.register(
-                    conn, _registry_values(spec, trained, saved, dataset, run_id)
-                )
+                row = registry.by_fingerprint(conn, spec.name, version, spec.fingerprint())
+                new = row is None
+                if new:
+                    trained = fit(spec, dataset)
+                    saved = artifact.save(artifacts, trained.bundle)
+                    row, new = registry.register(
+                        conn, registry.version_values(spec, trained, saved, dataset, run_id)
+                    )
             except Exception as error:
                 registry.audit(conn, "training", None, actor, run_id,
                                {"model_name": spec.name, "dataset_version": version},
@@ -138,7 +119,7 @@ def _model_asset(spec: ModelSpec) -> dg.AssetsDefinition:
             check = _verify(conn, spec, row, dataset)
         test = row.test_metrics
         context.log.info(
-            f"{row.label} ({'new' if new else 'same artifact as before'}): test "
+            f"{row.label} ({'new' if new else 'already trained on this dataset version'}): test "
             f"{spec.primary_metric}={test.get(spec.primary_metric)} on {test.get('rows')} rows"
         )
         return dg.MaterializeResult(
@@ -156,15 +137,31 @@ def _model_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                 "training_metrics": dg.MetadataValue.json(row.training_metrics),
                 "hyperparameters": dg.MetadataValue.json(spec.hyperparameters),
                 "feature_views": dg.MetadataValue.json(row.feature_set_version),
-                "features": len(trained.bundle.features),
+                "features": len(row.model_config["features"]),
                 "artifact_path": dg.MetadataValue.path(row.artifact_path),
                 "artifact_sha256": row.artifact_sha256,
                 "artifact_size_bytes": row.artifact_size_bytes,
-                "train_seconds": trained.train_seconds,
+                "train_seconds": row.model_config["train_seconds"],
             },
         )
 
     return _asset
+
+
+class GateConfig(dg.Config):
+    """Overrides of the gate's thresholds for one run (unset: the model spec's)."""
+
+    floor: float | None = Field(default=None, description="Floor of the primary test metric.")
+    tolerance: float | None = Field(
+        default=None, description="How much worse than production the candidate may be."
+    )
+    psi_threshold: float | None = Field(
+        default=None, description="Per-feature PSI above which drift blocks."
+    )
+
+    def apply(self, spec: ModelSpec) -> ModelSpec:
+        changes = {k: v for k, v in self.model_dump().items() if v is not None}
+        return dataclasses.replace(spec, **changes)
 
 
 def _promotion_asset(spec: ModelSpec) -> dg.AssetsDefinition:
@@ -182,13 +179,20 @@ def _promotion_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         "decision in ml.promotion_decisions either way.",
     )
     def _asset(
-        context: dg.AssetExecutionContext, postgres: PostgresResource
+        context: dg.AssetExecutionContext, config: GateConfig, postgres: PostgresResource
     ) -> dg.MaterializeResult:
         model_id = upstream_value(context, upstream, "model_id")
         with postgres.connect() as conn:
             candidate = registry.get(conn, model_id)
+            if candidate.deployment_status == "production":
+                context.log.info(f"{candidate.label} is already in production: nothing to decide")
+                return dg.MaterializeResult(
+                    metadata={"decision": "unchanged", "candidate": candidate.label,
+                              "failed_rules": dg.MetadataValue.json([]),
+                              "production": candidate.label}
+                )
             decision = gate.decide(
-                conn, spec, candidate, run_actor(context), context.run.run_id
+                conn, config.apply(spec), candidate, run_actor(context), context.run.run_id
             )
             current = registry.production(conn, spec.name)
         log = context.log.info if decision.promoted else context.log.warning
@@ -207,5 +211,54 @@ def _promotion_asset(spec: ModelSpec) -> dg.AssetsDefinition:
     return _asset
 
 
+def prediction_key(name: str) -> dg.AssetKey:
+    return dg.AssetKey(["predictions", name])
+
+
+def _prediction_asset(spec: ModelSpec) -> dg.AssetsDefinition:
+    @daily_asset(
+        key=prediction_key(spec.name),
+        deps=[dg.AssetKey(["features", view.name]) for view in spec.task.views],
+        group_name=PREDICTIONS_GROUP,
+        kinds={"scikitlearn", "postgres"},
+        owners=OWNERS,
+        output_required=False,
+        description=f"{spec.name} scores of each day's entities by the production model, in "
+        "ml.predictions (as of noon UTC of the next day, with that day's features); fills in "
+        "the outcomes of earlier predictions once their horizon has been observed. Skipped "
+        "while the task has no production model.",
+    )
+    def _asset(context: dg.AssetExecutionContext, postgres: PostgresResource):
+        keys = context.partition_key_range
+        with postgres.connect() as conn:
+            model = registry.production(conn, spec.name)
+            if model is None:
+                context.log.warning(
+                    f"{spec.name} has no production model yet: nothing scored for "
+                    f"{keys.start}..{keys.end} (run weekly_training, or promote a version with "
+                    "platform-assets models promote)"
+                )
+                return
+            scored = predictions.score_range(conn, spec, model, keys.start, keys.end)
+        context.log.info(
+            f"{model.label} scored {scored.rows} {spec.task.entity_key}s over {scored.days} "
+            f"day(s); {scored.outcomes_filled} earlier predictions got their outcome"
+        )
+        yield dg.MaterializeResult(
+            metadata={
+                "dagster/row_count": scored.rows,
+                "model": model.label,
+                "model_id": str(model.id),
+                "days": scored.days,
+                "mean_score": scored.mean_score,
+                "inference_ms": scored.inference_ms,
+                "outcomes_filled": scored.outcomes_filled,
+            }
+        )
+
+    return _asset
+
+
 model_assets = [_model_asset(spec) for spec in MODEL_SPECS.values()]
 promotion_assets = [_promotion_asset(spec) for spec in MODEL_SPECS.values()]
+prediction_assets = [_prediction_asset(spec) for spec in MODEL_SPECS.values()]

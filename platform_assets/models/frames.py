@@ -43,8 +43,9 @@ def design(
     out = {}
     for column in columns:
         if column in categories:
-            dtype = pd.CategoricalDtype(list(categories[column]))
-            out[column] = frame[column].astype("string").astype(dtype)
+            known = list(categories[column])
+            values = frame[column].astype("string")
+            out[column] = values.where(values.isin(known)).astype(pd.CategoricalDtype(known))
         else:
             out[column] = pd.to_numeric(frame[column], errors="raise").astype("float64")
     return pd.DataFrame(out, index=frame.index)

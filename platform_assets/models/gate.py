@@ -7,17 +7,19 @@
 3. `not_worse_than_production`: on the candidate's own test rows, the candidate's primary
    metric is not worse than production's by more than the spec's tolerance;
 4. `feature_drift`: no feature's PSI between the dataset's latest labelled rows (its test split)
-   and the rows of the latest week of scoring dates exceeds the spec's threshold.
+   and the latest scoring rows on the same weekdays exceeds the spec's threshold.
 
 Every rule is evaluated (not only up to the first failure) so a decision lists all that failed,
 each with its observed values and threshold.
 """
 
+import calendar
 import json
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import pandas as pd
 import psycopg
 
 from platform_assets.db.sql import load_sql
@@ -29,7 +31,7 @@ from platform_assets.models.scoring import latest_as_of, scoring_frame
 from platform_assets.models.specs import ModelSpec
 from platform_assets.models.train import evaluate, load_dataset
 
-DRIFT_DAYS = 7  # the latest scoring dates whose rows are compared with training
+DRIFT_DATES = 2  # scoring dates (a week apart) whose rows are compared with training
 
 
 @dataclass(frozen=True)
@@ -151,15 +153,26 @@ def production_rule(conn, spec: ModelSpec, candidate: ModelRow, dataset) -> Rule
 
 def drift_rule(conn, spec: ModelSpec, bundle: artifact.Bundle, dataset) -> Rule:
     """PSI of each feature: the dataset's test rows (its latest labelled weeks, after every
-    feature window has filled) against the rows of the latest DRIFT_DAYS scoring dates."""
+    feature window has filled) against the latest scoring rows on the same weekdays.
+
+    Training rows sit on a weekly grid, so they all share a weekday; features such as days
+    since the last pickup follow the weekday, and a week of daily rows would "drift" from them
+    by the calendar alone. The scoring rows are the latest DRIFT_DATES dates on that weekday.
+    """
+    reference = dataset.frame[dataset.frame["split"] == "test"]
+    weekdays = set(pd.to_datetime(reference["label_ts"], utc=True).dt.day_of_week)
     last = latest_as_of(conn, spec.task)
-    first = last - timedelta(days=DRIFT_DAYS - 1) if last else None
+    while last is not None and weekdays and last.weekday() not in weekdays:
+        last -= timedelta(days=1)
+    first = last - timedelta(days=7 * (DRIFT_DATES - 1)) if last else None
     current = scoring_frame(conn, spec.task, first, last) if last else None
-    window = f"{first}..{last}" if last else None
+    if current is not None:
+        on_grid = pd.to_datetime(current["label_ts"], utc=True).dt.day_of_week.isin(weekdays)
+        current = current[on_grid]
+    window = f"{first}..{last} ({', '.join(calendar.day_name[d] for d in sorted(weekdays))}s)"
     if current is None or current.empty:
         return Rule("feature_drift", False, {"scoring_window": window, "rows": 0,
                     "error": "no rows to score: drift cannot be measured"}, spec.psi_threshold)
-    reference = dataset.frame[dataset.frame["split"] == "test"]
     columns = [c for c in bundle.features if c not in spec.drift_exempt]
     bins = bins_for(current[spec.task.entity_key].nunique())
     scores = feature_psi(
@@ -175,8 +188,7 @@ def drift_rule(conn, spec: ModelSpec, bundle: artifact.Bundle, dataset) -> Rule:
         not drifted,
         {"scoring_window": window, "rows": int(len(current)),
          "reference_rows": int(len(reference)), "bins": bins, "drifted": drifted,
-         "top_psi": top,
-         "exempt": list(spec.drift_exempt)},
+         "top_psi": top, "exempt": list(spec.drift_exempt)},
         spec.psi_threshold,
     )
 

@@ -34,6 +34,7 @@ class ModelRow:
     model_name: str
     model_version: int
     model_type: str
+    model_config: dict
     deployment_status: str
     training_data_version: str
     feature_set_version: dict
@@ -78,13 +79,16 @@ def by_version(conn: psycopg.Connection, name: str, version: int) -> ModelRow:
     return row
 
 
-def by_artifact(conn: psycopg.Connection, name: str, sha256: str) -> ModelRow | None:
-    """The version whose artifact has these bytes (retraining on the same data gives it)."""
+def by_fingerprint(
+    conn: psycopg.Connection, name: str, dataset_version: str, fingerprint: str
+) -> ModelRow | None:
+    """The version trained by the same code and config on the same dataset version: training
+    again would give the same model, so the registry keeps the first."""
     return _select(
         conn,
-        "where model_name = %(name)s and artifact_sha256 = %(sha)s"
-        " order by model_version limit 1",
-        {"name": name, "sha": sha256},
+        "where model_name = %(name)s and training_data_version = %(dataset)s"
+        " and model_config ->> 'fingerprint' = %(fingerprint)s order by model_version limit 1",
+        {"name": name, "dataset": dataset_version, "fingerprint": fingerprint},
     )
 
 
@@ -109,12 +113,42 @@ def validate_name(name: str) -> str:
     return identifier(name)
 
 
+def version_values(spec, trained, saved, dataset, run_id: str | None) -> dict:
+    """The `register` values of a model trained by `spec` on `dataset`, saved as `saved`."""
+    return {
+        "model_name": spec.name,
+        "model_type": spec.model_type,
+        "model_config": {
+            "primary_metric": spec.primary_metric,
+            "floor": spec.floor,
+            "tolerance": spec.tolerance,
+            "psi_threshold": spec.psi_threshold,
+            "threshold": spec.threshold,
+            "features": trained.bundle.features,
+            "train_seconds": trained.train_seconds,
+            "fingerprint": spec.fingerprint(),
+        },
+        "hyperparameters": spec.hyperparameters,
+        "feature_set_version": dataset.feature_views,
+        "training_data_version": dataset.version,
+        "training_metrics": trained.metrics["train"],
+        "validation_metrics": trained.metrics["valid"],
+        "test_metrics": trained.metrics["test"],
+        "artifact_path": str(saved.path),
+        "artifact_sha256": saved.sha256,
+        "artifact_size_bytes": saved.size_bytes,
+        "run_id": run_id,
+    }
+
+
 def register(conn: psycopg.Connection, values: dict) -> tuple[ModelRow, bool]:
-    """Insert a new staging version unless one with the same artifact exists; (row, is_new)."""
+    """Insert a new staging version unless the same training is registered; (row, is_new)."""
     name = validate_name(values["model_name"])
     with conn.transaction():
         conn.execute(load_sql("models/lock_name"), {"model_name": name})
-        existing = by_artifact(conn, name, values["artifact_sha256"])
+        existing = by_fingerprint(
+            conn, name, values["training_data_version"], values["model_config"]["fingerprint"]
+        )
         if existing is not None:
             return existing, False
         params = {k: Jsonb(v) if isinstance(v, dict) else v for k, v in values.items()}

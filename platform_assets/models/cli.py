@@ -1,0 +1,126 @@
+"""`platform-assets models list|show|promote|rollback`: the registry from a shell.
+
+A manual promotion runs the same gate as the weekly job; `--force` skips its verdict (not its
+record) and needs a reason, which the decision and the audit log keep. Every change is audited
+with the shell user as the actor.
+"""
+
+import argparse
+import json
+import sys
+
+import psycopg
+
+from platform_assets.metadata import markdown
+from platform_assets.models import gate, registry
+from platform_assets.models.actor import cli_actor
+from platform_assets.models.specs import MODEL_SPECS
+
+
+def add_models_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    actions = parser.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="every version, its status, test metric, decision")
+    listing.add_argument("name", nargs="?", help="only this model")
+    actions.add_parser("show", help="one model's versions in full").add_argument("name")
+    promote = actions.add_parser("promote", help="put a version through the gate (or --force)")
+    promote.add_argument("name")
+    promote.add_argument("version", type=int)
+    promote.add_argument("--force", action="store_true", help="promote even if the gate blocks")
+    promote.add_argument("--reason", help="why the gate is overridden (required with --force)")
+    rollback = actions.add_parser("rollback", help="restore the previous production version")
+    rollback.add_argument("name")
+    return parser
+
+
+def _spec(name: str):
+    registry.validate_name(name)
+    if name not in MODEL_SPECS:
+        raise registry.RegistryError(
+            f"unknown model {name!r}; models: {', '.join(sorted(MODEL_SPECS))}"
+        )
+    return MODEL_SPECS[name]
+
+
+def _metric(spec_name: str, metrics: dict) -> str:
+    spec = MODEL_SPECS.get(spec_name)
+    if spec is None or metrics.get(spec.primary_metric) is None:
+        return ""
+    return f"{spec.primary_metric}={metrics[spec.primary_metric]:.3f}"
+
+
+def registry_table(conn: psycopg.Connection, name: str | None = None) -> str:
+    """The registry as a Markdown table: name, version, status, test metric, latest decision."""
+    headers, rows = registry.list_models(conn, name)
+    shown = [
+        [
+            row["model_name"],
+            row["model_version"],
+            row["deployment_status"],
+            _metric(row["model_name"], row["test_metrics"]),
+            row["decision"] or "",
+            ", ".join(row["failed_rules"] or []),
+            row["created_at"].strftime("%Y-%m-%d %H:%M"),
+        ]
+        for row in (dict(zip(headers, r, strict=True)) for r in rows)
+    ]
+    table = ["name", "version", "status", "test metric", "decision", "failed rules", "created"]
+    return markdown(shown, table).value if shown else "(no models registered)"
+
+
+def _show(conn: psycopg.Connection, name: str) -> None:
+    _spec(name)
+    print(registry_table(conn, name))
+    current = registry.production(conn, name)
+    latest = current or registry.latest(conn, name)
+    if latest is None:
+        return
+    print(f"\n{latest.label} ({latest.deployment_status}), id {latest.id}")
+    print(f"  trained on dataset {latest.training_data_version}, feature views "
+          f"{json.dumps(latest.feature_set_version)}")
+    print(f"  artifact {latest.artifact_path} (sha256 {latest.artifact_sha256[:16]}..., "
+          f"{latest.artifact_size_bytes:,} bytes)")
+    for split, metrics in (("valid", latest.validation_metrics), ("test", latest.test_metrics)):
+        print(f"  {split}: {json.dumps(metrics)}")
+
+
+def _promote(conn: psycopg.Connection, args: argparse.Namespace) -> None:
+    spec = _spec(args.name)
+    if args.force and not (args.reason and args.reason.strip()):
+        raise registry.RegistryError("--force needs --reason: say why the gate is overridden")
+    candidate = registry.by_version(conn, args.name, args.version)
+    if candidate.deployment_status == "production":
+        print(f"{candidate.label} is already in production")
+        return
+    decision = gate.decide(conn, spec, candidate, cli_actor(), None,
+                           force_reason=args.reason.strip() if args.force else None)
+    print(decision.summary())
+    for rule in decision.rules:
+        print(f"  {'pass' if rule.passed else 'FAIL'} {rule.rule}: {json.dumps(rule.observed)}")
+    if not decision.promoted:
+        sys.exit(2)
+
+
+def _rollback(conn: psycopg.Connection, name: str) -> None:
+    _spec(name)
+    restored, retired = registry.rollback(conn, name, cli_actor())
+    print(f"{name}: {restored.label} is back in production; {retired.label} retired")
+
+
+def cmd_models(args: argparse.Namespace) -> None:
+    from platform_assets.db import server
+
+    try:
+        with psycopg.connect(server.database_url(), autocommit=True) as conn:
+            if args.action == "list":
+                if args.name:
+                    _spec(args.name)
+                print(registry_table(conn, args.name))
+            elif args.action == "show":
+                _show(conn, args.name)
+            elif args.action == "promote":
+                _promote(conn, args)
+            else:
+                _rollback(conn, args.name)
+    except (registry.RegistryError, ValueError, psycopg.Error, OSError) as error:
+        print(f"error: {server.redact(str(error)).strip()}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,132 @@
+"""Batch predictions: score a range of days with the production model, and fill in outcomes.
+
+A daily partition D is scored as of noon UTC of D + 1 with D's features (the moment a nightly
+run can know them), through the training join, and written to `ml.predictions` in one
+transaction that first removes the range's earlier predictions. Outcomes come from the task's
+label SQL once the horizon has been observed, so accuracy is measured against the same
+definition the model was trained on.
+"""
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import psycopg
+import pyarrow as pa
+from psycopg import sql
+
+from platform_assets.db.bulk import copy_arrow
+from platform_assets.db.sql import compose, identifier, load_sql
+from platform_assets.models import artifact
+from platform_assets.models.frames import design
+from platform_assets.models.registry import ModelRow
+from platform_assets.models.scoring import as_of_for_partition, scoring_frame
+from platform_assets.models.specs import ModelSpec
+
+_OUTCOME_LABELS = sql.Identifier("_outcome_labels")
+COLUMNS = (
+    "model_id", "prediction_type", "entity_type", "entity_id", "partition_key",
+    "prediction_timestamp", "input_feature_hash", "prediction_result", "confidence_score",
+    "inference_time_ms",
+)
+
+
+@dataclass(frozen=True)
+class Scored:
+    rows: int
+    days: int
+    inference_ms: float
+    mean_score: float | None
+    outcomes_filled: int
+
+
+def score_range(
+    conn: psycopg.Connection, spec: ModelSpec, model: ModelRow, first_day: str, last_day: str
+) -> Scored:
+    """Replace the predictions of [first_day, last_day] with the production model's."""
+    bundle = artifact.load(model.artifact_path, model.artifact_sha256)
+    frame = scoring_frame(
+        conn, spec.task, as_of_for_partition(first_day), as_of_for_partition(last_day)
+    )
+    started = time.perf_counter()
+    matrix = design(frame, bundle.features, bundle.categories)
+    scores = bundle.score(matrix) if len(frame) else np.array([])
+    inference_ms = (time.perf_counter() - started) * 1000
+    data = _rows(spec, model, frame, matrix, scores, inference_ms)
+    with conn.transaction():
+        conn.execute(
+            load_sql("models/clear_predictions"),
+            {"task": spec.name, "first_day": first_day, "last_day": last_day},
+        )
+        written = copy_arrow(conn, sql.Identifier("ml", "predictions"), data) if len(frame) else 0
+    filled = fill_outcomes(conn, spec)
+    return Scored(
+        rows=written,
+        days=(date.fromisoformat(last_day) - date.fromisoformat(first_day)).days + 1,
+        inference_ms=round(inference_ms, 3),
+        mean_score=round(float(np.mean(scores)), 6) if len(scores) else None,
+        outcomes_filled=filled,
+    )
+
+
+def _rows(spec, model, frame: pd.DataFrame, matrix, scores, inference_ms: float) -> pa.Table:
+    n = len(frame)
+    label_ts = pd.to_datetime(frame["label_ts"], utc=True)
+    partition = (label_ts - pd.Timedelta(days=1, hours=12)).dt.strftime("%Y-%m-%d")
+    # A hash of the exact feature values scored: equal hashes, equal inputs.
+    hashes = pd.util.hash_pandas_object(matrix, index=False).map(lambda h: f"{h:016x}")
+    if spec.classifier:
+        results = [
+            json.dumps({"score": round(float(s), 6), "label": int(s >= spec.threshold)})
+            for s in scores
+        ]
+        confidence = np.round(np.maximum(scores, 1 - scores), 4)
+    else:
+        results = [json.dumps({"score": round(float(s), 4)}) for s in scores]
+        confidence = np.full(n, np.nan)
+    return pa.table({
+        "model_id": pa.array([str(model.id)] * n, pa.string()),
+        "prediction_type": pa.array([spec.name] * n, pa.string()),
+        "entity_type": pa.array([spec.task.entity_key.removesuffix("_id")] * n, pa.string()),
+        "entity_id": pa.array(frame[spec.task.entity_key].astype(str), pa.string()),
+        "partition_key": pa.array(partition, pa.string()),
+        "prediction_timestamp": pa.array(label_ts, pa.timestamp("us", tz="UTC")),
+        "input_feature_hash": pa.array(hashes, pa.string()),
+        "prediction_result": pa.array(results, pa.string()),
+        "confidence_score": pa.array(confidence, pa.float64(), from_pandas=True),
+        "inference_time_ms": pa.array(np.full(n, inference_ms / max(n, 1)), pa.float64()),
+    })
+
+
+def fill_outcomes(conn: psycopg.Connection, spec: ModelSpec) -> int:
+    """Record the actual outcome of every open prediction whose horizon has been observed."""
+    first, last = conn.execute(
+        load_sql("models/open_outcome_dates"), {"task": spec.name}
+    ).fetchone()
+    if first is None:
+        return 0
+    task = spec.task
+    with conn.transaction():
+        conn.execute(
+            compose(
+                "training/labels_table",
+                labels=_OUTCOME_LABELS,
+                query=sql.SQL(load_sql(task.label_sql)),
+            ),
+            {"first_date": first, "last_date": last, "grid": timedelta(days=1),
+             "horizon": task.horizon},
+        )
+        updated = conn.execute(
+            compose(
+                "models/fill_outcomes",
+                labels=_OUTCOME_LABELS,
+                entity_key=sql.Identifier(identifier(task.entity_key)),
+            ),
+            {"task": spec.name, "horizon": task.horizon, "threshold": spec.threshold,
+             "classification": spec.classifier},
+        ).rowcount
+        conn.execute(sql.SQL("drop table {}").format(_OUTCOME_LABELS))
+    return updated

@@ -1,0 +1,85 @@
+"""`platform-assets models ...` against a trained world: list, show, gated and forced promotion,
+rollback, and clear errors."""
+
+import pytest
+
+from platform_assets.cli import main
+
+TASK = "demand_forecast"
+
+
+@pytest.fixture
+def cli(world, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", world.url)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = 0
+        try:
+            main(["models", *args])
+        except SystemExit as exit_:
+            code = exit_.code
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_models_commands(world, cli):
+    assert cli("list") == (0, "(no models registered)\n", "")
+    assert world.train(TASK).success
+    world.candidate(TASK, max_iter=3)  # a weaker v2 beside production v1
+
+    code, out, _ = cli("list")
+    assert code == 0
+    assert "| demand_forecast |         1 | production | mae_vs_naive=" in out
+    assert "| demand_forecast |         2 | staging" in out
+
+    code, out, _ = cli("show", TASK)
+    assert code == 0 and f"{TASK} v1 (production)" in out and "sha256" in out
+
+    code, out, _ = cli("promote", TASK, "2")  # worse than production: the gate says no
+    assert code == 2
+    assert "blocked by" in out and "FAIL not_worse_than_production" in out
+
+    code, _, err = cli("promote", TASK, "2", "--force")
+    assert code == 1 and "--force needs --reason" in err
+
+    code, out, _ = cli("promote", TASK, "2", "--force", "--reason", "hotfix drill")
+    assert code == 0 and "promoted by force (hotfix drill)" in out
+
+    code, out, _ = cli("rollback", TASK)
+    assert code == 0 and f"{TASK} v1 is back in production; {TASK} v2 retired" in out
+
+    with world.connect() as conn:
+        ops = conn.execute(
+            "select operation_type, status, actor from ml.audit_log"
+            " where actor like 'cli:%%' order by logged_at"
+        ).fetchall()
+        forced = conn.execute(
+            "select reasons from ml.promotion_decisions where decision = 'promoted'"
+            " order by decided_at desc limit 1"
+        ).fetchone()[0]
+    assert [op[:2] for op in ops] == [
+        ("gate_decision", "blocked"),
+        ("forced_promotion", "success"),
+        ("retirement", "success"),
+        ("promotion", "success"),
+        ("rollback", "success"),
+    ]
+    assert forced[-1] == {
+        "rule": "forced", "passed": True, "observed": {"reason": "hotfix drill"}, "threshold": None
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("show", "nope"), "unknown model 'nope'"),
+        (("list", "x; drop table ml.models"), "invalid identifier"),
+        (("promote", TASK, "9"), "demand_forecast has no version 9"),
+        (("rollback", TASK), "has no production version to roll back"),
+    ],
+)
+def test_models_errors_are_clear(cli, args, message):
+    code, _, err = cli(*args)
+    assert code == 1 and message in err and "Traceback" not in err

@@ -1,0 +1,85 @@
+"""Batch predictions: skipped without a production model, scored with one, replaced on re-run,
+and joined to outcomes once the horizon has been observed."""
+
+import pytest
+from conftest import metadata
+
+from platform_assets.models import registry
+
+TASK = "demand_forecast"
+DAY = "2026-06-28"
+
+
+def _predictions(conn, task=TASK) -> int:
+    return conn.execute(
+        "select count(*) from ml.predictions where prediction_type = %s", (task,)
+    ).fetchone()[0]
+
+
+def test_without_a_production_model_predictions_are_skipped(world):
+    result = world.run(*(f"predictions/{t}" for t in ("churn_risk", TASK)), partition=(DAY, DAY))
+    assert result.success
+    assert result.get_asset_materialization_events() == []
+    messages = [entry.user_message for entry in world.instance.all_logs(result.run_id)]
+    assert any("demand_forecast has no production model yet" in m for m in messages)
+    with world.connect() as conn:
+        assert _predictions(conn) == 0
+
+
+@pytest.fixture
+def scored(world):
+    assert world.train(TASK).success
+    return world
+
+
+def test_scores_each_entity_of_the_day_with_the_production_model(scored):
+    result = scored.run(f"predictions/{TASK}", partition=(DAY, DAY))
+    assert result.success
+    meta = metadata(result, f"predictions/{TASK}")
+    with scored.connect() as conn:
+        model = registry.production(conn, TASK)
+        bins = conn.execute(
+            "select count(*) from features.bin_daily where feature_ts = %s::date + 1", (DAY,)
+        ).fetchone()[0]
+        rows = conn.execute(
+            "select model_id, partition_key, prediction_timestamp, entity_type,"
+            " prediction_result, input_feature_hash from ml.predictions"
+        ).fetchall()
+    assert meta["dagster/row_count"] == bins == len(rows) > 0
+    assert meta["model"] == model.label
+    assert {r[0] for r in rows} == {model.id}
+    assert {r[1] for r in rows} == {DAY}
+    assert {r[2].isoformat() for r in rows} == {"2026-06-29T12:00:00+00:00"}
+    assert {r[3] for r in rows} == {"bin"}
+    assert all(r[4]["score"] >= 0 for r in rows) and all(len(r[5]) == 16 for r in rows)
+
+    again = scored.run(f"predictions/{TASK}", partition=(DAY, DAY))
+    assert again.success
+    with scored.connect() as conn:
+        assert _predictions(conn) == bins  # replaced, not appended
+
+
+def test_outcomes_are_filled_once_the_horizon_is_observed(scored):
+    # Days whose 7-day horizon ended before the history's last day get outcomes; the last days
+    # do not yet.
+    result = scored.run(f"predictions/{TASK}", partition=("2026-06-10", "2026-06-28"))
+    assert result.success
+    with scored.connect() as conn:
+        known, open_, mean_error = conn.execute(
+            "select count(*) filter (where actual_outcome is not null),"
+            " count(*) filter (where actual_outcome is null),"
+            " avg(abs(prediction_error)) from ml.predictions"
+        ).fetchone()
+        by_day = dict(conn.execute(
+            "select partition_key, bool_and(actual_outcome is not null) from ml.predictions"
+            " group by 1"
+        ).fetchall())
+        mismatched = conn.execute(
+            "select count(*) from ml.predictions"
+            " where outcome_timestamp <> prediction_timestamp + interval '7 days'"
+            " or abs(prediction_error - ((prediction_result->>'score')::float8"
+            "        - (actual_outcome->>'label')::float8)) > 1e-9"
+        ).fetchone()[0]
+    assert known > 0 and open_ > 0 and mismatched == 0
+    assert by_day["2026-06-10"] is True and by_day["2026-06-28"] is False
+    assert 0 < mean_error < 30  # kg per bin and week; the mean label is about 21 kg
