@@ -1,8 +1,15 @@
 """Job names other modules and the CLI refer to, spelled once."""
 
+from datetime import UTC, date, datetime, timedelta
+
 import dagster as dg
 
+from platform_assets.resources import PostgresResource
+
 NIGHTLY_REFRESH = "nightly_refresh"
+DASHBOARD_REFRESH = "dashboard_refresh"
+DEMO_ADVANCE = "demo_advance"
+DASHBOARDS_GROUP = "dashboards"
 DATA_GROUPS = ("ingest", "features", "embeddings")  # what the nightly job builds before scoring
 WEEKLY_TRAINING = "weekly_training"
 
@@ -23,3 +30,31 @@ weekly_training = dg.define_asset_job(
     description="Rebuild the training datasets from the feature store as it stands, run their "
     "blocking checks, train a candidate per task and put each through the promotion gate.",
 )
+
+dashboard_refresh = dg.define_asset_job(
+    DASHBOARD_REFRESH,
+    selection=dg.AssetSelection.groups(DASHBOARDS_GROUP),
+    executor_def=dg.in_process_executor,
+    description="A database-activity snapshot, then every analytics materialized view "
+    "(refreshed concurrently: readers never wait), then the HTML report.",
+)
+
+
+@dg.op(description="Re-simulate the operations through yesterday (UTC), demo mode only.")
+def advance_simulation(context: dg.OpExecutionContext, postgres: PostgresResource) -> None:
+    from platform_assets.simulator.advance import advance
+
+    through = context.run.tags.get("platform/through")
+    day = date.fromisoformat(through) if through else datetime.now(UTC).date() - timedelta(1)
+    with postgres.connect_source() as conn:
+        result = advance(conn, day)
+    context.log.info(result.message)
+    if result.advanced:
+        context.log.info(", ".join(f"ops.{k} {v:,}" for k, v in result.rows.items()))
+
+
+@dg.job(name=DEMO_ADVANCE, executor_def=dg.in_process_executor,
+        description="Demo mode: move the simulated operations forward to yesterday, so the "
+        "nightly run that follows lands a new day.")
+def demo_advance():
+    advance_simulation()

@@ -1,12 +1,21 @@
 """Schedules. All start STOPPED: turn them on in the UI (Automation) or with
-`dagster schedule start`; `make ui` runs the daemon that executes them."""
+`dagster schedule start`; `make ui` runs the daemon that executes them.
+
+| schedule | when (UTC) | runs |
+|---|---|---|
+| demo_advance_schedule | 01:30 daily | demo only: the simulation moves forward to yesterday |
+| nightly_refresh_schedule | 02:00 daily | yesterday + lookback: ingest, features, embeddings,
+  predictions |
+| weekly_training_schedule | Sun 03:00 | datasets, checks, models, the promotion gate |
+| dashboard_refresh_schedule | every 15 min | db stats, the analytics views, the HTML report |
+"""
 
 import os
 from datetime import timedelta
 
 import dagster as dg
 
-from platform_assets.jobs import NIGHTLY_REFRESH, WEEKLY_TRAINING
+from platform_assets.jobs import DASHBOARD_REFRESH, DEMO_ADVANCE, NIGHTLY_REFRESH, WEEKLY_TRAINING
 from platform_assets.partitions import DAILY
 
 DEFAULT_LOOKBACK_DAYS = 3
@@ -54,7 +63,36 @@ weekly_training_schedule = dg.ScheduleDefinition(
     cron_schedule="0 3 * * 0",
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="Sundays 03:00 UTC: rebuild the training datasets.",
+    description="Sundays 03:00 UTC: rebuild the training datasets, train, gate and promote.",
 )
 
-schedules = [nightly_refresh_schedule, weekly_training_schedule]
+dashboard_refresh_schedule = dg.ScheduleDefinition(
+    name="dashboard_refresh_schedule",
+    job_name=DASHBOARD_REFRESH,
+    cron_schedule="*/15 * * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Every 15 minutes: snapshot database activity, refresh the analytics views.",
+)
+
+
+@dg.schedule(
+    name="demo_advance_schedule",
+    job_name=DEMO_ADVANCE,
+    cron_schedule="30 1 * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.STOPPED,
+    description="Demo mode, 01:30 UTC: simulate the operations through yesterday, so the "
+    "02:00 nightly run lands a new day. Leave it off against real operations.",
+)
+def demo_advance_schedule(context: dg.ScheduleEvaluationContext):
+    through = (context.scheduled_execution_time.date() - timedelta(days=1)).isoformat()
+    return dg.RunRequest(run_key=f"demo-advance-{through}", tags={"platform/through": through})
+
+
+schedules = [
+    demo_advance_schedule,
+    nightly_refresh_schedule,
+    weekly_training_schedule,
+    dashboard_refresh_schedule,
+]

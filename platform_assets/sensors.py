@@ -1,0 +1,47 @@
+"""Sensors: failed runs into the ML audit log."""
+
+import dagster as dg
+from psycopg.types.json import Jsonb
+
+from platform_assets.db.sql import load_sql
+from platform_assets.resources import PostgresResource
+
+RUN_FAILURE_AUDIT = "run_failure_audit"
+_TAGS_KEPT = ("dagster/schedule_name", "dagster/sensor_name", "dagster/backfill",
+              "dagster/asset_partition_range_start", "dagster/asset_partition_range_end",
+              "dagster/partition")
+
+
+@dg.run_failure_sensor(
+    name=RUN_FAILURE_AUDIT,
+    monitor_all_code_locations=False,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Writes every failed run of this code location to ml.audit_log (operation "
+    "run_failure): the job, the steps that failed and the error, for the ML dashboard.",
+)
+def run_failure_audit(context: dg.RunFailureSensorContext, postgres: PostgresResource):
+    run = context.dagster_run
+    failed_steps = sorted(
+        {event.step_key for event in context.get_step_failure_events() if event.step_key}
+    )
+    error = context.failure_event.message or ""
+    with postgres.connect() as conn:
+        conn.execute(
+            load_sql("models/audit"),
+            {
+                "operation_type": "run_failure",
+                "model_id": None,
+                "actor": f"sensor:{RUN_FAILURE_AUDIT}",
+                "run_id": run.run_id,
+                "params": Jsonb({
+                    "job_name": run.job_name,
+                    "tags": {k: v for k, v in run.tags.items() if k in _TAGS_KEPT},
+                }),
+                "result": Jsonb({"failed_steps": failed_steps, "error": error[:2000]}),
+                "status": "failure",
+                "duration_ms": None,
+            },
+        )
+
+
+sensors = [run_failure_audit]
