@@ -35,10 +35,10 @@ def _connect(url: str | None = None) -> psycopg.Connection:
     url = url or server.database_url()
     try:
         return psycopg.connect(url, autocommit=True, application_name="platform_assets_cli")
-    except psycopg.OperationalError as error:
+    except psycopg.Error as error:  # a malformed URL is a ProgrammingError that quotes it
         raise CliError(
             f"cannot connect to Postgres at {server.redact(url)}: "
-            f"{server.redact(str(error)).strip()}"
+            f"{server.redact(str(error), url).strip()}"
             "\n  check DATABASE_URL, or unset it to use the embedded server (platform-assets db up)"
         ) from None
 
@@ -212,6 +212,24 @@ def _score(day: date) -> None:
               f"mean score {meta['mean_score'].value}")
 
 
+def _dashboards() -> None:
+    from platform_assets.instance import run_job
+    from platform_assets.jobs import DASHBOARD_REFRESH
+    from platform_assets.settings import platform_home
+
+    print(f"\nrunning {DASHBOARD_REFRESH}: database stats, analytics views, charts, report")
+    result = run_job(DASHBOARD_REFRESH)
+    if not result.success:
+        raise CliError(f"run {result.run_id} failed; open it in the UI (make ui) for the step logs")
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        meta = materialization.metadata
+        if "refresh_mode" in meta:
+            print(f"  analytics.{materialization.asset_key.path[-1]:<26}"
+                  f" {meta['dagster/row_count'].value:>8,} rows ({meta['refresh_mode'].value})")
+    print(f"  report: {platform_home() / 'reports' / 'index.html'}")
+
+
 def _registry() -> None:
     from platform_assets.models.cli import registry_table
 
@@ -231,7 +249,7 @@ def cmd_backfill(args: argparse.Namespace) -> None:
 def _summary(since: datetime) -> None:
     with _connect() as conn:
         print("\nWhat was built:")
-        for schema in ("raw", "staging", "features", "vectors", "training", "ml"):
+        for schema in ("raw", "staging", "features", "vectors", "training", "ml", "monitoring"):
             tables = conn.execute(
                 "select tablename from pg_tables where schemaname = %s order by tablename",
                 (schema,),
@@ -317,6 +335,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         _run_range(first, last, _data_assets())  # predictions need the models trained next
     _train()
     _score(last)
+    _dashboards()
     _example_search()
     _summary(since)
     _registry()
@@ -402,6 +421,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     models = commands.add_parser("models", help="the model registry: list, show, promote, rollback")
     add_models_arguments(models).set_defaults(func=cmd_models)
+
+    from platform_assets.access.cli import (
+        add_docs_arguments,
+        add_roles_arguments,
+        cmd_docs,
+        cmd_roles,
+    )
+
+    roles = commands.add_parser("roles", help="the read-only analyst role and the writer role")
+    add_roles_arguments(roles).set_defaults(func=cmd_roles)
+    docs = commands.add_parser("docs", help="write the data dictionary from the catalog")
+    add_docs_arguments(docs).set_defaults(func=cmd_docs)
 
     ui = commands.add_parser("ui", help="start dagster dev (webserver + daemon)")
     ui.add_argument("--host", default="127.0.0.1")

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from platform_assets.dashboards.assets import dashboard_assets
 from platform_assets.embeddings.assets import embedding_assets, topic_assets
 from platform_assets.embeddings.model import EmbeddingModel
 from platform_assets.features.assets import feature_assets
@@ -9,6 +10,7 @@ from platform_assets.freshness import with_nightly_freshness
 from platform_assets.ingest.assets import ingest_assets
 from platform_assets.jobs import dashboard_refresh, demo_advance, nightly_refresh, weekly_training
 from platform_assets.models.assets import model_assets, prediction_assets, promotion_assets
+from platform_assets.monitoring.assets import monitoring_assets
 from platform_assets.resources import ArtifactStore, PostgresResource
 from platform_assets.schedules import schedules
 from platform_assets.sensors import sensors
@@ -18,6 +20,7 @@ defs = dg.Definitions(
     assets=[
         *with_nightly_freshness([*ingest_assets, *feature_assets, *topic_assets]),
         *embedding_assets, *training_assets, *model_assets, *promotion_assets, *prediction_assets,
+        *monitoring_assets, *dashboard_assets,
     ],
     jobs=[nightly_refresh, weekly_training, dashboard_refresh, demo_advance],
     schedules=schedules,

@@ -4,21 +4,25 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
+from platform_assets.dashboards import DASHBOARDS_GROUP
 from platform_assets.resources import PostgresResource
 
 NIGHTLY_REFRESH = "nightly_refresh"
 DASHBOARD_REFRESH = "dashboard_refresh"
 DEMO_ADVANCE = "demo_advance"
-DASHBOARDS_GROUP = "dashboards"
 DATA_GROUPS = ("ingest", "features", "embeddings")  # what the nightly job builds before scoring
 WEEKLY_TRAINING = "weekly_training"
 
-# In-process: on small machines the multiprocess executor costs seconds per step, far more than
-# most steps here, whose work runs inside Postgres anyway.
+# In-process by default: on small machines the multiprocess executor costs seconds per step, far
+# more than most steps here, whose work runs inside Postgres anyway. A deployment with cores to
+# spare switches a run to processes in its run config (deploy/multiprocess/run_config.yaml).
+EXECUTOR = dg.multi_or_in_process_executor
+IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
 nightly_refresh = dg.define_asset_job(
     NIGHTLY_REFRESH,
     selection=dg.AssetSelection.groups(*DATA_GROUPS, "predictions"),
-    executor_def=dg.in_process_executor,
+    executor_def=EXECUTOR,
+    config=IN_PROCESS,
     description="The latest daily partitions of ingest, the embeddings, the feature views and "
     "the production models' predictions (with the outcomes that became known).",
 )
@@ -26,7 +30,8 @@ nightly_refresh = dg.define_asset_job(
 weekly_training = dg.define_asset_job(
     WEEKLY_TRAINING,
     selection=dg.AssetSelection.groups("training", "models"),
-    executor_def=dg.in_process_executor,
+    executor_def=EXECUTOR,
+    config=IN_PROCESS,
     description="Rebuild the training datasets from the feature store as it stands, run their "
     "blocking checks, train a candidate per task and put each through the promotion gate.",
 )
@@ -34,7 +39,8 @@ weekly_training = dg.define_asset_job(
 dashboard_refresh = dg.define_asset_job(
     DASHBOARD_REFRESH,
     selection=dg.AssetSelection.groups(DASHBOARDS_GROUP),
-    executor_def=dg.in_process_executor,
+    executor_def=EXECUTOR,
+    config=IN_PROCESS,
     description="A database-activity snapshot, then every analytics materialized view "
     "(refreshed concurrently: readers never wait), then the HTML report.",
 )

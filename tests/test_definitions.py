@@ -23,7 +23,8 @@ def test_definitions_load_and_ingest_graph_is_complete():
 def test_nightly_refresh_job_exists_and_is_partitioned():
     job = defs.resolve_job_def("nightly_refresh")
     assert job.partitions_def is not None
-    assert job.executor_def.name == "in_process"
+    assert job.executor_def.name == "multi_or_in_process_executor"  # in-process unless configured
+    assert dg.validate_run_config(job, {"execution": {"config": {"multiprocess": {}}}})
 
 
 def test_feature_views_read_staging_and_are_in_the_nightly_job():

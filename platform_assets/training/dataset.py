@@ -90,6 +90,7 @@ def build_dataset(
             path, written = _snapshot(conn, task, build, version, views, store)
         split_counts, balance = _statistics(conn, task, build)
         _swap(conn, task, version, run_id)
+        _comment_columns(conn, task)
         registered = _register(
             conn, task, version, count, split_counts, balance, views, path, run_id
         )
@@ -244,6 +245,20 @@ def _swap(conn: psycopg.Connection, task: Task, version: str, run_id: str | None
             comment=sql.Literal(comment),
         )
     )
+
+
+def _comment_columns(conn: psycopg.Connection, task: Task) -> None:
+    """Describe every column of the published table, so the data dictionary covers it."""
+    rows = conn.execute(
+        load_sql("training/column_comments"),
+        {"table": task.table, "entity_key": task.entity_key, "label_comment": task.description},
+    ).fetchall()
+    for column, comment in rows:  # one statement per column: COMMENT takes no parameters
+        conn.execute(
+            sql.SQL("comment on column {}.{} is {}").format(
+                table(SCHEMA, task.name), sql.Identifier(column), sql.Literal(comment)
+            )
+        )
 
 
 def _register(

@@ -1,0 +1,1 @@
+"""Snapshots of Postgres activity and statistics (`monitoring/db_stats`)."""
