@@ -17,6 +17,14 @@ QUERY = """
 """
 
 
+AUTOMATION = """
+{ repositoriesOrError { ... on RepositoryConnection { nodes {
+    schedules { name scheduleState { status } }
+    sensors { name sensorState { status } }
+} } } }
+"""
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -68,8 +76,20 @@ def test_ui_serves_the_ingest_group_with_daily_partitions(db_url, tmp_path):
                 nodes = graphql(port, QUERY)["data"]["assetNodes"]
             except (OSError, KeyError, TypeError):
                 time.sleep(1)
+        automation = graphql(port, AUTOMATION)["data"]["repositoriesOrError"]["nodes"][0]
     finally:
         stop(process)
+    schedules = {s["name"]: s["scheduleState"]["status"] for s in automation["schedules"]}
+    assert schedules == {
+        "demo_advance_schedule": "STOPPED",
+        "nightly_refresh_schedule": "STOPPED",
+        "weekly_training_schedule": "STOPPED",
+        "dashboard_refresh_schedule": "STOPPED",
+    }
+    sensors = {s["name"]: s["sensorState"]["status"] for s in automation["sensors"]}
+    assert sensors == {"run_failure_audit": "RUNNING"}
+    groups = {n["groupName"] for n in nodes}
+    assert {"ingest", "features", "training", "models", "predictions", "dashboards"} <= groups
     ingest = [n for n in nodes if n["groupName"] == "ingest"]
     paths = {"/".join(n["assetKey"]["path"]) for n in ingest}
     assert {"raw/service_events", "staging/service_events", "staging/customers"} <= paths
