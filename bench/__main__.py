@@ -35,6 +35,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     demo = parser.add_argument_group("demo")
     demo.add_argument("--demo-timeout", type=float, default=1800,
                       help="seconds before a demo run is killed and recorded as failed")
+    load = parser.add_argument_group("platform_load")
+    load.add_argument("--load-customers", type=int, default=20_000,
+                      help="customers simulated for platform_load (default 20,000: scale M)")
+    load.add_argument("--load-days", type=int, default=365,
+                      help="days simulated for platform_load (default 365: scale M)")
     args = parser.parse_args(argv)
     unknown = [name for name in args.names if name not in BENCHMARKS]
     if unknown:

@@ -18,6 +18,7 @@ BENCHMARKS: dict[str, str] = {
     "embeddings": "bench.embeddings",
     "demo": "bench.demo_run",
     "training_pit": "bench.training_pit",
+    "platform_load": "bench.platform_load",
 }
 
 

@@ -30,12 +30,16 @@ class ArtifactStore(dg.ConfigurableResource):
     """
 
     root: str | None = Field(
-        default=None, description="Artifact directory; unset: $PLATFORM_HOME/artifacts."
+        default=None,
+        description="Artifact directory; unset: $PLATFORM_ARTIFACTS_ROOT, else "
+        "$PLATFORM_HOME/artifacts.",
     )
 
     def base(self) -> Path:
-        if self.root:
-            return Path(self.root).expanduser().resolve()
+        """A shared volume in a scaled-out deployment: every run process must see one root."""
+        root = self.root or os.environ.get("PLATFORM_ARTIFACTS_ROOT")
+        if root:
+            return Path(root).expanduser().resolve()
         return platform_home() / "artifacts"
 
     def path(self, *parts: str) -> Path:
@@ -60,7 +64,13 @@ class ArtifactStore(dg.ConfigurableResource):
         os.close(handle)
         temp = Path(name)
         try:
-            yield temp
+            try:
+                yield temp
+            except OSError as error:
+                if error.filename is not None:
+                    raise
+                # Write errors (disk full, EFBIG, EIO) name no file: say which artifact failed.
+                raise OSError(error.errno, error.strerror or str(error), str(target)) from error
             _publish(temp, target)
         finally:
             temp.unlink(missing_ok=True)
