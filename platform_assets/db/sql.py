@@ -12,7 +12,8 @@ from psycopg import sql
 
 from platform_assets.settings import SQL_DIR
 
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+# fullmatch, not `^...$`: `$` also matches before a trailing newline ("name\n").
+_IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
 class InvalidIdentifier(ValueError):
@@ -35,7 +36,7 @@ def compose(name: str, **parts: sql.Composable) -> sql.Composed:
 
 def identifier(name: str) -> str:
     """Validate a schema, table, column or model name; raise before any SQL runs."""
-    if not isinstance(name, str) or not _IDENTIFIER.match(name):
+    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
         raise InvalidIdentifier(
             f"invalid identifier {name!r}: use lower-case letters, digits and _ (max 63 chars), "
             "starting with a letter or _"

@@ -110,6 +110,8 @@ def cmd_models(args: argparse.Namespace) -> None:
     from platform_assets.db import server
 
     try:
+        if args.name is not None:
+            _spec(args.name)  # a bad name is refused before connecting, let alone running SQL
         with psycopg.connect(server.database_url(), autocommit=True) as conn:
             if args.action == "list":
                 if args.name:

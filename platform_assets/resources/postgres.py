@@ -50,11 +50,20 @@ class PostgresResource(dg.ConfigurableResource):
 def _connect(url: str) -> Iterator[psycopg.Connection]:
     try:
         conn = psycopg.connect(url, autocommit=True, application_name="platform_assets")
-    except psycopg.OperationalError as error:
+    except psycopg.Error as error:  # a malformed URL is a ProgrammingError that quotes it
         # The driver's message can echo the conninfo; name the database without its password.
         raise ConnectionError(
             f"cannot connect to Postgres at {server.redact(url)}: "
-            f"{server.redact(str(error)).strip()}"
+            f"{server.redact(str(error), url).strip()}"
         ) from None
     with conn:
-        yield conn
+        try:
+            yield conn
+        except psycopg.OperationalError as error:
+            if not conn.broken:
+                raise
+            # A server stopped or restarted mid-run: say which one (source or platform) it was.
+            raise ConnectionError(
+                f"lost the connection to Postgres at {server.redact(url)}: "
+                f"{server.redact(str(error), url).strip()}"
+            ) from error

@@ -44,11 +44,19 @@ class TrainingWindow(dg.Config):
     )
 
     def window(self) -> Window:
-        return Window(first=_date(self.first_label_date), last=_date(self.last_label_date))
+        return Window(
+            first=_date("first_label_date", self.first_label_date),
+            last=_date("last_label_date", self.last_label_date),
+        )
 
 
-def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+def _date(name: str, value: str | None) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a date (YYYY-MM-DD), got {value!r}") from None
 
 
 def _preview(conn: psycopg.Connection, task: Task) -> dg.MarkdownMetadataValue:
@@ -101,8 +109,9 @@ def _training_asset(task: Task) -> dg.AssetsDefinition:
         postgres: PostgresResource,
         artifacts: ArtifactStore,
     ) -> dg.MaterializeResult:
+        window = config.window()  # a bad date is refused before connecting
         with timed() as timing, postgres.connect() as conn:
-            build = build_dataset(conn, task, config.window(), context.run.run_id, artifacts)
+            build = build_dataset(conn, task, window, context.run.run_id, artifacts)
             checks = run_checks(
                 conn, postgres.url(), dg.AssetKey(["training", task.name]), relation(task), {},
                 dataset_checks(task), partition_key=None, run_id=context.run.run_id,
