@@ -1,0 +1,66 @@
+"""The same partition launched twice at once: the second run waits on the platform's advisory
+lock and then replaces the partition, so both finish and no row is duplicated."""
+
+import psycopg
+import pytest
+from fault_jobs import ARTIFACTS_ENV, DATABASE_ENV
+from fault_tools import (
+    blocked_on,
+    digest,
+    finish,
+    kill,
+    spawn_run,
+    wait_for,
+    worker_env,
+    write_small_source,
+)
+
+from platform_assets.ingest.assets import ingest_assets
+from platform_assets.ingest.source import source_extent
+
+TABLE = "raw.service_events"  # no unique key: only the lock keeps two loads of a day apart
+VOLATILE = ["load_id", "loaded_at"]  # differ between two loads of the same rows
+
+
+@pytest.mark.slow
+def test_the_same_partition_twice_at_once(db_url, materialize, tmp_path):
+    write_small_source(db_url)
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        first, last = source_extent(conn)
+    assert materialize(ingest_assets, first, last).success
+    where = f"partition_key = '{last}'"
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        single = digest(conn, TABLE, where, drop=VOLATILE)  # what one run of the day leaves
+        everything = digest(conn, TABLE, drop=VOLATILE)
+        first_load = conn.execute(f"select distinct load_id from {TABLE} where {where}").fetchall()
+    assert single[0] > 0 and len(first_load) == 1
+
+    env = worker_env(**{DATABASE_ENV: db_url, ARTIFACTS_ENV: str(tmp_path / "artifacts")})
+    workers = []
+    with psycopg.connect(db_url, autocommit=True) as gate:
+        # Hold the writers' lock so both runs are inside the step at the same time.
+        gate.execute("select pg_advisory_lock(hashtext(%s))", (TABLE,))
+        try:
+            for n in range(2):
+                instance_dir = tmp_path / f"instance{n}"
+                tags = {"dagster/partition": last}
+                workers.append(spawn_run("raw_events_job", instance_dir, env, tags=tags))
+            wait_for(lambda: blocked_on(gate, "pg_advisory_xact_lock") == 2, workers=workers)
+            gate.execute("select pg_advisory_unlock(hashtext(%s))", (TABLE,))
+            outputs = [finish(worker, timeout=120) for worker in workers]  # no deadlock
+        finally:
+            for worker in workers:
+                if worker.poll() is None:
+                    kill(worker)
+
+    for worker, output in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0 and "RUN success" in output, output
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        assert digest(conn, TABLE, where, drop=VOLATILE) == single
+        assert digest(conn, TABLE, drop=VOLATILE) == everything
+        # One load holds the day: the run that went second replaced the first one's rows.
+        (load,) = conn.execute(f"select distinct load_id from {TABLE} where {where}").fetchall()
+        assert load != first_load[0]
+        assert conn.execute(
+            "select count(*) - count(distinct (partition_key, id)) from raw.service_events"
+        ).fetchone()[0] == 0
