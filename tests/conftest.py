@@ -12,12 +12,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from testkit import TEMPLATE, create_database, range_tags
 
 from platform_assets.db import server
 from platform_assets.db.migrate import migrate
 from platform_assets.resources import PostgresResource
-
-TEMPLATE = "platform_template"
 
 
 @pytest.fixture(scope="session")
@@ -53,19 +52,6 @@ def template_db(server_url) -> str:
     return TEMPLATE
 
 
-def create_database(server_url: str, name: str, template: str | None = None) -> str:
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(
-            psycopg.sql.SQL("create database {} {}").format(
-                psycopg.sql.Identifier(name),
-                psycopg.sql.SQL("template {}").format(psycopg.sql.Identifier(template))
-                if template
-                else psycopg.sql.SQL(""),
-            )
-        )
-    return server.with_database(server_url, name)
-
-
 @pytest.fixture(scope="session")
 def new_database(server_url):
     """`new_database(name, template=None)` -> URL: for fixtures that build their own template."""
@@ -97,14 +83,6 @@ def postgres(db_url) -> PostgresResource:
 
 # --- running assets -----------------------------------------------------------------------------
 
-END_DATE = "2026-06-30"  # the simulated history used by ingest tests ends here (a Tuesday)
-
-
-def range_tags(first: str, last: str) -> dict[str, str]:
-    return {
-        "dagster/asset_partition_range_start": first,
-        "dagster/asset_partition_range_end": last,
-    }
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 import psycopg
-from conftest import END_DATE, create_database, range_tags
+from testkit import END_DATE, create_database, range_tags
 
 from platform_assets.embeddings.assets import embedding_assets
 from platform_assets.embeddings.model import EmbeddingModel

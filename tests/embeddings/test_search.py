@@ -6,8 +6,8 @@ from datetime import date
 import numpy as np
 import psycopg
 import pytest
-from conftest import create_database
 from embedding_data import EMBEDDED, add_event, clone, embed_all, embedded_template
+from testkit import create_database
 
 from platform_assets.embeddings.model import DimensionMismatch, EmbeddingModel
 from platform_assets.embeddings.search import (

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pandas as pd
 import psycopg
 import pytest
-from conftest import END_DATE
+from testkit import END_DATE
 
 from platform_assets.features.assets import feature_assets, write_view
 from platform_assets.features.views import FEATURE_VIEWS, VIEWS_BY_NAME

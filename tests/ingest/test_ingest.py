@@ -6,7 +6,7 @@ from datetime import date
 
 import psycopg
 import pytest
-from conftest import END_DATE
+from testkit import END_DATE
 
 from platform_assets.ingest.assets import ingest_assets, raw_assets, staging_assets
 from platform_assets.ingest.source import source_extent

@@ -132,12 +132,3 @@ class World:
             )
         assert new
         return row
-
-
-def metadata(result, key: str) -> dict:
-    """The metadata values of `key`'s materialization in `result`."""
-    for event in result.get_asset_materialization_events():
-        materialization = event.event_specific_data.materialization
-        if materialization.asset_key == dg.AssetKey.from_user_string(key):
-            return {k: v.value for k, v in materialization.metadata.items()}
-    raise AssertionError(f"{key} was not materialized")

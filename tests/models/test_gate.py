@@ -6,7 +6,7 @@ rule and each failure below is the one the test planted.
 
 import os
 
-from conftest import metadata
+from testkit import metadata
 
 from platform_assets.models import gate, registry
 from platform_assets.models.specs import MODEL_SPECS

@@ -2,7 +2,7 @@
 and joined to outcomes once the horizon has been observed."""
 
 import pytest
-from conftest import metadata
+from testkit import metadata
 
 from platform_assets.models import registry
 

@@ -6,7 +6,7 @@ import threading
 
 import psycopg
 import pytest
-from conftest import metadata
+from testkit import metadata
 
 from platform_assets.models import artifact, registry
 from platform_assets.models.cli import registry_table

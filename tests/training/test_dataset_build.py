@@ -8,7 +8,7 @@ import numpy as np
 import psycopg
 import pyarrow.parquet as pq
 import pytest
-from conftest import TEMPLATE, create_database
+from testkit import TEMPLATE, create_database
 from training_data import add_customer, daily_rows, insert_features, observe_until, uid
 
 from platform_assets.features.registry import view_version

@@ -1,0 +1,41 @@
+"""Constants and helpers the tests share, importable as `testkit` from any test directory.
+
+(Test modules must not import from `conftest`: several directories have one, and which module
+answers to that name depends on collection order.)"""
+
+import dagster as dg
+import psycopg
+
+from platform_assets.db import server
+
+TEMPLATE = "platform_template"
+END_DATE = "2026-06-30"  # the simulated history used by ingest tests ends here (a Tuesday)
+
+
+def create_database(server_url: str, name: str, template: str | None = None) -> str:
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(
+            psycopg.sql.SQL("create database {} {}").format(
+                psycopg.sql.Identifier(name),
+                psycopg.sql.SQL("template {}").format(psycopg.sql.Identifier(template))
+                if template
+                else psycopg.sql.SQL(""),
+            )
+        )
+    return server.with_database(server_url, name)
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    return {
+        "dagster/asset_partition_range_start": first,
+        "dagster/asset_partition_range_end": last,
+    }
+
+
+def metadata(result, key: str) -> dict:
+    """The metadata values of `key`'s materialization in `result` (a run's result)."""
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key == dg.AssetKey.from_user_string(key):
+            return {k: v.value for k, v in materialization.metadata.items()}
+    raise AssertionError(f"{key} was not materialized")
