@@ -3,6 +3,11 @@
 (Test modules must not import from `conftest`: several directories have one, and which module
 answers to that name depends on collection order.)"""
 
+import os
+import signal
+import socket
+import subprocess
+
 import dagster as dg
 import psycopg
 
@@ -39,3 +44,24 @@ def metadata(result, key: str) -> dict:
         if materialization.asset_key == dg.AssetKey.from_user_string(key):
             return {k: v.value for k, v in materialization.metadata.items()}
     raise AssertionError(f"{key} was not materialized")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop_dagster_dev(process: subprocess.Popen) -> None:
+    """dagster dev outlives SIGTERM for a while: SIGINT, wait, then end its process group."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()

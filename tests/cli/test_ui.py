@@ -2,14 +2,13 @@
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 
 import pytest
+from testkit import free_port, stop_dagster_dev
 
 QUERY = """
 { assetNodes { assetKey { path } groupName isPartitioned
@@ -25,12 +24,6 @@ AUTOMATION = """
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def graphql(port: int, query: str) -> dict:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql",
@@ -39,21 +32,6 @@ def graphql(port: int, query: str) -> dict:
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
-
-
-def stop(process: subprocess.Popen) -> None:
-    """dagster dev outlives SIGTERM for a while: SIGINT, wait, then end its process group."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait()
 
 
 @pytest.mark.slow
@@ -78,7 +56,7 @@ def test_ui_serves_the_ingest_group_with_daily_partitions(db_url, tmp_path):
                 time.sleep(1)
         automation = graphql(port, AUTOMATION)["data"]["repositoriesOrError"]["nodes"][0]
     finally:
-        stop(process)
+        stop_dagster_dev(process)
     schedules = {s["name"]: s["scheduleState"]["status"] for s in automation["schedules"]}
     assert schedules == {
         "demo_advance_schedule": "STOPPED",

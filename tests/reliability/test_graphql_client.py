@@ -9,8 +9,6 @@ real, and re-execute the failed run from failure once the cause is fixed.
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +22,7 @@ import psycopg
 import pytest
 from dagster import DagsterRunStatus
 from dagster_graphql import DagsterGraphQLClient
+from testkit import free_port, stop_dagster_dev
 
 from platform_assets.simulator import simulate
 from platform_assets.simulator.load import simulation_params, write_ops
@@ -42,12 +41,6 @@ RUN_TIMEOUT_S = 480
 TERMINAL = {DagsterRunStatus.SUCCESS, DagsterRunStatus.FAILURE, DagsterRunStatus.CANCELED}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def graphql(port: int, query: str, variables: dict | None = None) -> dict:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/graphql",
@@ -58,21 +51,6 @@ def graphql(port: int, query: str, variables: dict | None = None) -> dict:
         body = json.loads(response.read())
     assert "errors" not in body, body["errors"]
     return body["data"]
-
-
-def stop(process: subprocess.Popen) -> None:
-    """dagster dev outlives SIGTERM for a while: SIGINT, wait, then end its process group."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait()
 
 
 def with_password(url: str) -> str:
@@ -162,7 +140,7 @@ def dev(new_database, template_db, tmp_path_factory):
             time.sleep(1)
         yield Dev(port, url, home, log)
     finally:
-        stop(process)
+        stop_dagster_dev(process)
 
 
 def test_lineage_of_a_training_dataset_is_its_feature_views(dev):
