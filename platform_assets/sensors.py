@@ -1,9 +1,8 @@
 """Sensors: failed runs into the ML audit log."""
 
 import dagster as dg
-from psycopg.types.json import Jsonb
 
-from platform_assets.db.sql import load_sql
+from platform_assets.models import registry
 from platform_assets.resources import PostgresResource
 
 RUN_FAILURE_AUDIT = "run_failure_audit"
@@ -26,21 +25,14 @@ def run_failure_audit(context: dg.RunFailureSensorContext, postgres: PostgresRes
     )
     error = context.failure_event.message or ""
     with postgres.connect() as conn:
-        conn.execute(
-            load_sql("models/audit"),
-            {
-                "operation_type": "run_failure",
-                "model_id": None,
-                "actor": f"sensor:{RUN_FAILURE_AUDIT}",
-                "run_id": run.run_id,
-                "params": Jsonb({
-                    "job_name": run.job_name,
-                    "tags": {k: v for k, v in run.tags.items() if k in _TAGS_KEPT},
-                }),
-                "result": Jsonb({"failed_steps": failed_steps, "error": error[:2000]}),
-                "status": "failure",
-                "duration_ms": None,
+        registry.audit(
+            conn, "run_failure", None, f"sensor:{RUN_FAILURE_AUDIT}", run.run_id,
+            params={
+                "job_name": run.job_name,
+                "tags": {k: v for k, v in run.tags.items() if k in _TAGS_KEPT},
             },
+            result={"failed_steps": failed_steps, "error": error[:2000]},
+            status="failure",
         )
 
 

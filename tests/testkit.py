@@ -65,3 +65,16 @@ def stop_dagster_dev(process: subprocess.Popen) -> None:
     except ProcessLookupError:
         pass
     process.wait()
+
+
+def run_main(capsys, *args: str) -> tuple[int, str, str]:
+    """`platform-assets ARGS` in this process: (exit code, stdout, stderr)."""
+    from platform_assets.cli import main
+
+    code = 0
+    try:
+        main(list(args))
+    except SystemExit as exit_:
+        code = exit_.code
+    out, err = capsys.readouterr()
+    return code, out, err

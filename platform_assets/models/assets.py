@@ -45,7 +45,7 @@ def upstream_value(context: dg.AssetExecutionContext, key: dg.AssetKey, name: st
     return str(value.value)
 
 
-def _verify(conn, spec: ModelSpec, row: registry.ModelRow, dataset) -> dg.AssetCheckResult:
+def _verify(spec: ModelSpec, row: registry.ModelRow, dataset) -> dg.AssetCheckResult:
     """The artifact loads under its recorded hash and reproduces its recorded test metric."""
     metric = spec.primary_metric
     try:
@@ -116,7 +116,7 @@ def _model_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                  "test_metrics": row.test_metrics},
                 duration_ms=round((time.perf_counter() - started) * 1000),
             )
-            check = _verify(conn, spec, row, dataset)
+            check = _verify(spec, row, dataset)
         test = row.test_metrics
         context.log.info(
             f"{row.label} ({'new' if new else 'already trained on this dataset version'}): test "

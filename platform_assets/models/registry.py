@@ -266,7 +266,10 @@ def rollback(conn: psycopg.Connection, name: str, actor: str, run_id: str | None
     return get(conn, previous.id), get(conn, current.id)
 
 
-def list_models(conn: psycopg.Connection, name: str | None = None) -> list[tuple]:
+def list_models(
+    conn: psycopg.Connection, name: str | None = None
+) -> tuple[list[str], list[tuple]]:
+    """(column names, rows) of `models/list_models`, for one model or all."""
     cursor = conn.execute(
         load_sql("models/list_models"),
         {"model_name": validate_name(name) if name else None},

@@ -1,8 +1,7 @@
 """The data dictionary and the comments it is made of."""
 
 import pytest
-
-from platform_assets.cli import main
+from testkit import run_main
 
 # Tables and views created by migrations 0002-0007; training.<task> tables are built at run time.
 COMMENTED = """
@@ -24,13 +23,7 @@ def docs(db_url, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", db_url)
 
     def run(*args: str) -> tuple[int, str, str]:
-        code = 0
-        try:
-            main(["docs", *args])
-        except SystemExit as exit_:
-            code = exit_.code
-        out, err = capsys.readouterr()
-        return code, out, err
+        return run_main(capsys, "docs", *args)
 
     return run
 

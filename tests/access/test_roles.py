@@ -6,9 +6,9 @@ what holds whether or not another test created them first.
 
 import psycopg
 import pytest
+from testkit import run_main
 
 from platform_assets.access.roles import ANALYST, PASSWORD_ENV, PLATFORM_WRITER, analyst_url
-from platform_assets.cli import main
 from platform_assets.db.sql import load_sql
 
 PASSWORD = "Tr0ub4dor&3-sentinel"
@@ -20,13 +20,7 @@ def roles_cli(db_url, monkeypatch, capsys):
     monkeypatch.setenv(PASSWORD_ENV, PASSWORD)
 
     def run(*args: str) -> tuple[int, str, str]:
-        code = 0
-        try:
-            main(["roles", "apply", *args])
-        except SystemExit as exit_:
-            code = exit_.code
-        out, err = capsys.readouterr()
-        return code, out, err
+        return run_main(capsys, "roles", "apply", *args)
 
     return run
 

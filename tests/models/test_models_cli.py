@@ -2,8 +2,7 @@
 rollback, and clear errors."""
 
 import pytest
-
-from platform_assets.cli import main
+from testkit import run_main
 
 TASK = "demand_forecast"
 
@@ -13,13 +12,7 @@ def cli(world, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", world.url)
 
     def run(*args: str) -> tuple[int, str, str]:
-        code = 0
-        try:
-            main(["models", *args])
-        except SystemExit as exit_:
-            code = exit_.code
-        out, err = capsys.readouterr()
-        return code, out, err
+        return run_main(capsys, "models", *args)
 
     return run
 
