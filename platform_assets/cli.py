@@ -21,6 +21,7 @@ from platform_assets.settings import PROJECT_ROOT
 DEMO_CUSTOMERS = 2_000
 DEMO_DAYS = 180
 DEMO_SEED = 7
+DEMO_OBSERVE_EVERY = 30  # days between the demo's looks at the unfolding source
 
 
 class CliError(RuntimeError):
@@ -87,10 +88,18 @@ def cmd_migrate(_: argparse.Namespace) -> None:
         print("migrations up to date")
 
 
-def _simulate(customers: int, days: int, seed: int, end_date: date, force: bool) -> bool:
-    """Write the simulated history unless the source already holds exactly it."""
+def _simulate(
+    customers: int, days: int, seed: int, end_date: date, force: bool, observe_every: int = 0
+) -> bool:
+    """Write the simulated history unless the source already holds exactly it.
+
+    With `observe_every` > 0 the platform watches the history unfold first: the source is shown
+    as it stood at go-live and then every `observe_every` days, and ingest lands each state,
+    so staging history holds the versions a platform running since go-live would have seen
+    (a single look at the final state would know one version per row). Then the final state.
+    """
     from platform_assets.partitions import PARTITION_START
-    from platform_assets.simulator import simulate
+    from platform_assets.simulator import ops_as_of, simulate_history
     from platform_assets.simulator.load import current_params, simulation_params, write_ops
 
     start = end_date - timedelta(days=days - 1)
@@ -106,12 +115,30 @@ def _simulate(customers: int, days: int, seed: int, end_date: date, force: bool)
             return False
         started = time.perf_counter()
         print(f"simulating {customers} customers over {days} days ending {end_date} (seed {seed})")
-        tables = simulate(customers=customers, days=days, seed=seed, end_date=end_date)
-        counts = write_ops(conn, tables, params)
+        history = simulate_history(customers=customers, days=days, seed=seed, end_date=end_date)
+        if observe_every > 0:
+            _observe(conn, history, params | {"observed_through": None}, observe_every)
+        counts = write_ops(conn, ops_as_of(history, history.end), params)
     for name, rows in counts.items():
         print(f"  ops.{name:<15} {rows:>10,} rows")
+    planted = ", ".join(f"{kind} {n:,}" for kind, n in history.planted.items())
+    print(f"  planted changes: {planted}")
     print(f"simulated and written in {time.perf_counter() - started:.1f}s")
     return True
+
+
+def _observe(conn: psycopg.Connection, history, params: dict, every: int) -> None:
+    """Show the source as it stood at go-live, then every `every` days; ingest each state."""
+    from platform_assets.simulator import ops_as_of
+    from platform_assets.simulator.load import write_ops
+
+    cut, first = history.start, history.start.date()
+    while cut < history.end - timedelta(days=1):
+        write_ops(conn, ops_as_of(history, cut), params | {"observed_through": cut.isoformat()})
+        last = max(first, (cut - timedelta(days=1)).date())
+        print(f"  observing the source as of {cut:%Y-%m-%d}: ingest {first}..{last}")
+        _run_range(first, last, _ingest_assets(), quiet=True)
+        first, cut = last + timedelta(days=1), cut + timedelta(days=every)
 
 
 def cmd_simulate(args: argparse.Namespace) -> None:
@@ -123,19 +150,64 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 # --- runs --------------------------------------------------------------------------------------
 
 
-def _run_range(first: date, last: date, selection=None) -> None:
+def _run_range(first: date, last: date, selection=None, quiet: bool = False) -> None:
     from platform_assets.instance import run_partitions
     from platform_assets.jobs import NIGHTLY_REFRESH
 
     what = NIGHTLY_REFRESH if selection is None else f"{NIGHTLY_REFRESH} (data assets)"
-    print(f"materializing {what} for {first}..{last} as one run")
+    if not quiet:
+        print(f"materializing {what} for {first}..{last} as one run")
     started = time.perf_counter()
     result = run_partitions(
         NIGHTLY_REFRESH, first.isoformat(), last.isoformat(), selection=selection
     )
     if not result.success:
         raise CliError(f"run {result.run_id} failed; open it in the UI (make ui) for the step logs")
-    print(f"run {result.run_id} succeeded in {time.perf_counter() - started:.1f}s")
+    if not quiet:
+        print(f"run {result.run_id} succeeded in {time.perf_counter() - started:.1f}s")
+
+
+def cmd_reconcile(args: argparse.Namespace) -> None:
+    """Compare whole tables with the source: land what the updated_at windows missed (backdated
+    changes, rows without updated_at) and the deletes, in yesterday's partition."""
+    import dagster as dg
+
+    from platform_assets.ingest.reconcile import FULL, RECONCILE_TAG
+    from platform_assets.ingest.tables import SOURCE_TABLES, TABLES_BY_NAME
+    from platform_assets.instance import run_partitions
+    from platform_assets.jobs import NIGHTLY_REFRESH
+
+    if args.table is not None and args.table not in TABLES_BY_NAME:
+        raise CliError(f"unknown table {args.table!r}; known: {', '.join(TABLES_BY_NAME)}")
+    names = [args.table] if args.table else [t.name for t in SOURCE_TABLES]
+    keys = [dg.AssetKey([layer, name]) for name in names for layer in ("raw", "staging")]
+    day = _yesterday().isoformat()
+    print(f"reconciling {', '.join(names)} with the source as a whole, in partition {day}")
+    started = time.perf_counter()
+    result = run_partitions(
+        NIGHTLY_REFRESH, day, day, selection=dg.AssetSelection.assets(*keys),
+        tags={RECONCILE_TAG: FULL},
+    )
+    if not result.success:
+        raise CliError(f"run {result.run_id} failed; open it in the UI (make ui) for the step logs")
+    for name in names:
+        landed = _metadata(result, ["raw", name])
+        staged = _metadata(result, ["staging", name])
+        print(f"  {name:<15} landed {landed.get('rows_landed_by_reconcile', 0):>6,} missed rows,"
+              f" {landed.get('deletions_detected', 0):>6,} deletes;"
+              f" {staged.get('rejections_resolved', 0):>6,} rejections resolved")
+    print(f"run {result.run_id} succeeded in {time.perf_counter() - started:.1f}s; the next "
+          "nightly run recomputes the feature days these changes touched")
+
+
+def _metadata(result, path: list[str]) -> dict:
+    import dagster as dg
+
+    for event in result.get_asset_materialization_events():
+        materialization = event.event_specific_data.materialization
+        if materialization.asset_key == dg.AssetKey(path):
+            return {k: v.value for k, v in materialization.metadata.items()}
+    return {}
 
 
 def _backfill_range() -> tuple[date, date]:
@@ -158,6 +230,12 @@ def _data_assets():
     return dg.AssetSelection.groups(*DATA_GROUPS)
 
 
+def _ingest_assets():
+    import dagster as dg
+
+    return dg.AssetSelection.groups("ingest")
+
+
 def _up_to_date(first: date, last: date) -> bool:
     from platform_assets.instance import dagster_instance, up_to_date
     from platform_assets.jobs import NIGHTLY_REFRESH
@@ -168,20 +246,32 @@ def _up_to_date(first: date, last: date) -> bool:
 
 
 def _train() -> None:
+    import dagster as dg
+
     from platform_assets.instance import run_job
     from platform_assets.jobs import WEEKLY_TRAINING
 
     print(f"running {WEEKLY_TRAINING}: training datasets, their checks, models and the gate")
     started = time.perf_counter()
     result = run_job(WEEKLY_TRAINING)
-    failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
-    if not result.success:
+    failed = [
+        f"{e.asset_key.to_user_string()}:{e.check_name}"
+        for e in result.get_asset_check_evaluations()
+        if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR
+    ]
+    errors = [e.event_specific_data.error for e in result.get_step_failure_events()]
+    blocked_only = errors and all(e.cls_name == "DagsterAssetCheckFailedError" for e in errors)
+    if not result.success and not blocked_only:
         raise CliError(
             f"run {result.run_id} failed"
             + (f" (failed checks: {', '.join(failed)})" if failed else "")
             + "; open it in the UI (make ui) for the step logs"
         )
-    print(f"run {result.run_id} succeeded in {time.perf_counter() - started:.1f}s")
+    if result.success:
+        print(f"run {result.run_id} succeeded in {time.perf_counter() - started:.1f}s")
+    else:  # the data did its job: a dataset that fails a blocking check trains no model
+        print(f"run {result.run_id} finished in {time.perf_counter() - started:.1f}s; blocking "
+              f"checks failed, so nothing downstream of them was trained: {', '.join(failed)}")
     for event in result.get_asset_materialization_events():
         materialization = event.event_specific_data.materialization
         meta = materialization.metadata
@@ -324,7 +414,10 @@ def cmd_demo(args: argparse.Namespace) -> None:
     with _connect(url) as conn:
         applied = migrate(conn)
     print(f"migrations: {len(applied)} applied" if applied else "migrations: up to date")
-    simulated = _simulate(args.customers, args.days, args.seed, args.end_date, force=False)
+    simulated = _simulate(
+        args.customers, args.days, args.seed, args.end_date, force=False,
+        observe_every=args.observe_every,
+    )
     first, last = _backfill_range()
     if not simulated and _up_to_date(first, last):
         print(
@@ -406,11 +499,25 @@ def build_parser() -> argparse.ArgumentParser:
             help="last simulated day (default: yesterday, UTC)",
         )
         sub.set_defaults(func=func)
+        if name == "demo":
+            sub.add_argument(
+                "--observe-every", type=int, default=DEMO_OBSERVE_EVERY, metavar="DAYS",
+                help="ingest the source as it stood at go-live and every DAYS days before the "
+                f"backfill, as a platform running since go-live would have (default "
+                f"{DEMO_OBSERVE_EVERY}; 0: only the final state)",
+            )
 
     backfill = commands.add_parser("backfill", help="run nightly_refresh over a date range")
     backfill.add_argument("--from", dest="first", type=_date, required=True)
     backfill.add_argument("--to", dest="last", type=_date, required=True)
     backfill.set_defaults(func=cmd_backfill)
+
+    reconcile = commands.add_parser(
+        "reconcile",
+        help="compare tables with the source as a whole: land deletes and backdated changes",
+    )
+    reconcile.add_argument("--table", help="one operational table (default: all of them)")
+    reconcile.set_defaults(func=cmd_reconcile)
 
     from platform_assets.embeddings.search import add_search_arguments, cmd_search
 

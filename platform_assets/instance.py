@@ -85,13 +85,16 @@ def run_partitions(
     last: str,
     instance: dg.DagsterInstance | None = None,
     selection: dg.AssetSelection | None = None,
+    tags: dict[str, str] | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Run a partitioned job (or the `selection` of its assets) over [first, last] as ONE run
-    (the assets' single-run backfills)."""
+    (the assets' single-run backfills), with extra run `tags`."""
     from platform_assets.definitions import defs
 
     job = defs.resolve_job_def(job_name)
-    tags = {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
+    tags = (tags or {}) | {
+        ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last
+    }
     keys = list(selection.resolve(defs.resolve_asset_graph())) if selection else None
     return job.execute_in_process(
         instance=instance or dagster_instance(), tags=tags, asset_selection=keys

@@ -22,8 +22,8 @@ PASSWORD_ENV = "ANALYST_PASSWORD"
 
 # Every relation in these is readable by the analyst, including ones created later.
 ANALYST_SCHEMAS = ("features", "training", "vectors", "analytics", "ml", "monitoring")
-# In quality only these: quality.rejected_rows holds raw rows with PII.
-QUALITY_TABLES = ("check_results", "ingest_counts")
+# In quality only these: quality.rejected_rows holds raw rows with PII (deleted_rows: ids only).
+QUALITY_TABLES = ("check_results", "ingest_counts", "deleted_rows")
 DENIED_SCHEMAS = ("ops", "raw", "staging")
 PLATFORM_SCHEMAS = (
     "ops", "raw", "staging", "quality", "features", "training", "vectors", "ml", "analytics",

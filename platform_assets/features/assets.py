@@ -7,12 +7,14 @@ days: the nightly schedule re-runs the last few partitions (`NIGHTLY_LOOKBACK_DA
 """
 
 import hashlib
+from datetime import date
 
 import dagster as dg
 from psycopg import sql
 
 from platform_assets.db.sql import compose, load_sql
 from platform_assets.features.checks import check_params, relation, view_checks
+from platform_assets.features.late import first_day_with_late_changes, mark_applied
 from platform_assets.features.registry import (
     feature_columns,
     register,
@@ -31,7 +33,8 @@ OWNERS = ["team:ml-platform"]
 
 def _code_version(view: FeatureView) -> str:
     digest = hashlib.sha256(load_sql(f"features/{view.name}").encode())
-    for name in ("features/clear_partitions", "features/write_partitions", "features/register"):
+    for name in ("features/clear_partitions", "features/write_partitions", "features/register",
+                 "features/late_start", "features/mark_late_applied"):
         digest.update(load_sql(name).encode())
     digest.update(repr(view).encode())
     return digest.hexdigest()[:12]
@@ -49,13 +52,18 @@ def _lineage(view: FeatureView) -> dg.TableColumnLineage:
     return dg.TableColumnLineage(deps_by_column=deps)
 
 
-def write_view(conn, view: FeatureView, first_day: str, last_day: str) -> int:
-    """Replace the view's rows for [first_day, last_day] in one transaction; return rows."""
-    params = {"first_day": first_day, "last_day": last_day}
+def write_view(conn, view: FeatureView, first_day: str, last_day: str) -> tuple[str, int]:
+    """Replace the view's rows for [first_day, last_day] in one transaction, starting earlier
+    where a late change asks for it; return the first day written and the rows."""
     target = sql.Identifier("features", view.name)
     columns = [name for name, _ in view_columns(conn, view)]
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (view.table,))
+        first_day = first_day_with_late_changes(
+            conn, target, view.name, view.source_tables, first_day
+        )
+        mark_applied(conn, view.name, view.source_tables, last_day)
+        params = {"first_day": first_day, "last_day": last_day}
         # The windows sort entities x days; let that happen in memory rather than on disk.
         conn.execute("set local work_mem = '256MB'")
         conn.execute(compose("features/clear_partitions", view_table=target), params)
@@ -68,7 +76,7 @@ def write_view(conn, view: FeatureView, first_day: str, last_day: str) -> int:
             ),
             params,
         )
-        return cursor.rowcount
+        return first_day, cursor.rowcount
 
 
 def _partition_label(keys: dg.PartitionKeyRange) -> str:
@@ -79,9 +87,9 @@ def materialize_view(context: dg.AssetExecutionContext, postgres: PostgresResour
     keys = context.partition_key_range
     asset_key = dg.AssetKey(["features", view.name])
     with timed() as timing, postgres.connect() as conn:
-        rows = write_view(conn, view, keys.start, keys.end)
+        first_day, rows = write_view(conn, view, keys.start, keys.end)
         checks = run_checks(
-            conn, postgres.url(), asset_key, relation(view), check_params(keys.start, keys.end),
+            conn, postgres.url(), asset_key, relation(view), check_params(first_day, keys.end),
             view_checks(view), partition_key=_partition_label(keys), run_id=context.run.run_id,
             data_version=view_version(conn, view),
         )
@@ -97,11 +105,17 @@ def materialize_view(context: dg.AssetExecutionContext, postgres: PostgresResour
             {"last_day": keys.end},
         )
         n_features = len(feature_columns(conn, view))
-    context.log.info(f"{view.table}: {rows} rows for {keys.start}..{keys.end} (version {version})")
+    late = f" (from {first_day}: late changes)" if first_day < keys.start else ""
+    context.log.info(
+        f"{view.table}: {rows} rows for {keys.start}..{keys.end}{late} (version {version})"
+    )
     return dg.MaterializeResult(
         check_results=checks,
         metadata={
             "dagster/row_count": rows,
+            "days_written": f"{first_day}..{keys.end}",
+            "late_days_recomputed": (date.fromisoformat(keys.start)
+                                     - date.fromisoformat(first_day)).days,
             "quality_score": score,
             "dagster/column_schema": schema,
             "dagster/column_lineage": _lineage(view),

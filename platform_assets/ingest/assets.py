@@ -14,22 +14,57 @@ from psycopg import sql
 
 from platform_assets.db.bulk import copy_query
 from platform_assets.db.sql import compose, load_sql, table
+from platform_assets.ingest.reconcile import (
+    FULL,
+    RECONCILE_TAG,
+    WINDOW_COLUMN,
+    land_deletions,
+    reconcile,
+)
+from platform_assets.ingest.staging import COUNT_COLUMNS, stage_range
 from platform_assets.ingest.tables import RAW_METADATA, SOURCE_TABLES, SourceTable
-from platform_assets.ingest.validate import stage_statement, staging_columns, validate_statement
+from platform_assets.ingest.validate import staging_columns
 from platform_assets.metadata import markdown, preview, table_schema, timed
 from platform_assets.partitions import DAILY, daily_asset
 from platform_assets.resources import PostgresResource
 
 GROUP = "ingest"
 OWNERS = ["team:data-platform"]
-_LANDING_SQL = ("ingest/extract", "ingest/clear_raw")
+_LANDING_SQL = (
+    "ingest/extract",
+    "ingest/extract_ids",
+    "ingest/clear_raw",
+    "ingest/clear_deletions",
+    "ingest/land_deletions",
+    "ingest/reconcile_buckets",
+    "ingest/reconcile_known",
+    "ingest/reconcile_keys",
+    "ingest/reconcile_gone",
+    "ingest/reconcile_exists",
+    "ingest/reconcile_missing",
+    "ingest/reconcile_relanded",
+)
 _STAGING_SQL = (
     "ingest/validate",
-    "ingest/stage",
     "ingest/clear_rejected",
     "ingest/reject",
+    "ingest/mark_superseded",
+    "ingest/mark_unchanged",
+    "ingest/drop_rejected_versions",
+    "ingest/stage",
+    "ingest/write_versions",
+    "ingest/close_deleted",
+    "ingest/remove_deleted",
+    "ingest/retry_raw",
+    "ingest/resolve_rejections",
+    "ingest/valid_times",
+    "ingest/clear_current",
+    "ingest/current_from_history",
+    "ingest/count_outcomes",
     "ingest/clear_counts",
     "ingest/record_counts",
+    "ingest/update_resolved_counts",
+    "ingest/note_late_changes",
     "ingest/rejected_by_reason",
 )
 
@@ -62,21 +97,33 @@ def _lock(conn, name: str) -> None:
 
 
 def land(context: dg.AssetExecutionContext, postgres: PostgresResource, source: SourceTable):
-    params = _partition_params(context) | {"load_id": context.run.run_id}
+    params = _partition_params(context) | {
+        "load_id": context.run.run_id,
+        "source_table": source.name,
+    }
+    full = context.run.tags.get(RECONCILE_TAG) == FULL
     raw_table = table("raw", source.name)
     with timed() as timing, postgres.connect() as conn, postgres.connect_source() as src:
         columns = [c.name for c in staging_columns(conn, source)]
-        extract = compose(
-            "ingest/extract",
-            columns=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in columns),
-            source_table=table("ops", source.name),
-        )
+        selected = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in columns)
+        targets = ["load_id", "partition_key", *columns]
         with conn.transaction():
             _lock(conn, f"raw.{source.name}")
             conn.execute(compose("ingest/clear_raw", raw_table=raw_table), params)
-            landed = copy_query(
-                src, extract, params, conn, raw_table, ["load_id", "partition_key", *columns]
+            conn.execute(load_sql("ingest/clear_deletions"), params)
+            extract = compose(
+                "ingest/extract", columns=selected, source_table=table("ops", source.name)
             )
+            landed = copy_query(src, extract, params, conn, raw_table, targets)
+            found = reconcile(conn, src, source, params, full)
+            if found.to_land:
+                by_id = compose(
+                    "ingest/extract_ids", columns=selected, source_table=table("ops", source.name)
+                )
+                landed += copy_query(
+                    src, by_id, params | {"ids": found.to_land}, conn, raw_table, targets
+                )
+            tombstones = land_deletions(conn, found.deleted, params)
         schema = table_schema(conn, "raw", source.name)
         sample = preview(
             conn,
@@ -93,13 +140,19 @@ def land(context: dg.AssetExecutionContext, postgres: PostgresResource, source: 
         )
     context.log.info(
         f"landed {landed} rows of ops.{source.name} for {params['first_partition']}"
-        f"..{params['last_partition']}"
+        f"..{params['last_partition']} ({len(found.to_land)} found by the reconcile outside the "
+        f"updated_at window), {tombstones} deletions"
     )
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": landed,
             "dagster/column_schema": schema,
             "rows_landed": landed,
+            "rows_landed_by_reconcile": len(found.to_land),
+            "deletions_detected": tombstones,
+            "reconcile_scope": "whole table" if full or source.name not in WINDOW_COLUMN
+            else f"{WINDOW_COLUMN[source.name][0]} in the run's window",
+            "reconcile_buckets_differing": found.buckets_differing,
             "preview": sample,
             "duration_s": timing["duration_s"],
         }
@@ -115,13 +168,7 @@ def stage(context: dg.AssetExecutionContext, postgres: PostgresResource, source:
     with timed() as timing, postgres.connect() as conn:
         with conn.transaction():
             _lock(conn, f"staging.{source.name}")
-            columns = staging_columns(conn, source)
-            conn.execute(validate_statement(source, columns), params)
-            conn.execute(load_sql("ingest/clear_rejected"), params)
-            conn.execute(load_sql("ingest/reject"), params)
-            conn.execute(stage_statement(source, columns), params)
-            conn.execute(load_sql("ingest/clear_counts"), params)
-            counts = conn.execute(load_sql("ingest/record_counts"), params).fetchall()
+            staged = stage_range(conn, source, params)
             reasons = conn.execute(load_sql("ingest/rejected_by_reason"), params).fetchall()
         schema = table_schema(conn, "staging", source.name)
         sample = preview(
@@ -131,31 +178,27 @@ def stage(context: dg.AssetExecutionContext, postgres: PostgresResource, source:
                 "%(last_partition)s order by id"
             ).format(
                 sql.SQL(", ").join(
-                    sql.Identifier(c.name) for c in columns if c.name not in source.pii
+                    sql.Identifier(c.name) for c in staged.columns if c.name not in source.pii
                 ),
                 table("staging", source.name),
             ),
             params,
         )
-    totals = [sum(row[i] for row in counts) for i in range(4)]
-    rows_in, staged, rejected, superseded = totals
-    if rows_in != staged + rejected + superseded:  # the outcomes are exhaustive by construction
-        raise RuntimeError(f"staging.{source.name}: row accounting broke: {totals}")
+    totals = {name: staged.total(name) for name in COUNT_COLUMNS}
     context.log.info(
-        f"staging.{source.name}: {rows_in} in = {staged} staged + {rejected} rejected"
-        f" + {superseded} superseded"
+        f"staging.{source.name}: {totals['rows_in']} in = {totals['rows_staged']} staged + "
+        f"{totals['rows_rejected']} rejected + {totals['rows_superseded']} superseded; "
+        f"{totals['rows_deleted']} deleted, {staged.healed} earlier rejections resolved"
     )
     return dg.MaterializeResult(
         metadata={
-            "dagster/row_count": staged,
+            "dagster/row_count": totals["rows_staged"],
             "dagster/column_schema": schema,
-            "rows_in": rows_in,
-            "rows_staged": staged,
-            "rows_rejected": rejected,
-            "rows_superseded": superseded,
+            **totals,
+            "rejections_resolved": staged.healed,
             # Per-partition figures live in quality.ingest_counts: a range run emits one event
             # per partition, so a per-partition table here would grow with the square of the range.
-            "partitions_with_rows": len(counts),
+            "partitions_with_rows": len(staged.counts),
             "rejected_by_reason": markdown(reasons, ["reason", "rows"]),
             "preview": sample,
             "duration_s": timing["duration_s"],
@@ -190,8 +233,11 @@ def _staging_asset(source: SourceTable) -> dg.AssetsDefinition:
         kinds={"postgres"},
         owners=OWNERS,
         code_version=_code_version(source, _STAGING_SQL),
-        description=f"Typed, validated current state of {source.name}: one row per id. Rows that "
-        "break a rule go to quality.rejected_rows with the reason. " + source.description,
+        description=f"Typed, validated current state of {source.name}: one row per id"
+        + (f", every version in staging.{source.name}_history with its valid time"
+           if source.keeps_history else "")
+        + ". Rows that break a rule go to quality.rejected_rows with the reason; rows deleted in "
+        "the source leave it (quality.deleted_rows). " + source.description,
     )
     def _asset(context: dg.AssetExecutionContext, postgres: PostgresResource):
         return stage(context, postgres, source)

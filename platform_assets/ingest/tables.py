@@ -27,6 +27,13 @@ class SourceTable:
     pii: tuple[str, ...] = ()
     rules: tuple[Rule, ...] = ()
     description: str = ""
+    # Every version is kept in staging.<name>_history with its valid time (SCD2); without it,
+    # staging keeps the latest version only (service events: facts whose valid time is their
+    # service_date, corrected in place).
+    keeps_history: bool = True
+    # The UTC day a row's facts hold from (over alias `t`): when a load changes rows whose day is
+    # before its range, the feature views that read the table recompute from that day.
+    valid_day: str = "(t.valid_from at time zone 'UTC')::date"
 
 
 SOURCE_TABLES: tuple[SourceTable, ...] = (
@@ -89,6 +96,7 @@ SOURCE_TABLES: tuple[SourceTable, ...] = (
             ),
         ),
         description="Daily vehicle routes: planned and completed stops, distance, duration.",
+        valid_day="t.route_date",
     ),
     SourceTable(
         name="service_events",
@@ -127,6 +135,8 @@ SOURCE_TABLES: tuple[SourceTable, ...] = (
         ),
         description="Pickups, missed pickups, overflow reports, complaints, maintenance and "
         "breakdowns, with free-text descriptions.",
+        keeps_history=False,
+        valid_day="(t.service_date at time zone 'UTC')::date",
     ),
 )
 

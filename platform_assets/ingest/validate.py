@@ -105,26 +105,69 @@ def _rule_reason(source: SourceTable, columns: list[Column]) -> sql.Composable:
     return _case(whens)
 
 
-def validate_statement(source: SourceTable, columns: list[Column]) -> sql.Composed:
+def validate_statement(
+    source: SourceTable,
+    columns: list[Column],
+    batch: sql.Identifier,
+    raw_table: sql.Identifier | None = None,
+) -> sql.Composed:
+    """Validate `raw_table` (default the table's raw landing) into the temp table `batch`."""
     return compose(
         "ingest/validate",
-        raw_table=table("raw", source.name),
+        batch=batch,
+        raw_table=raw_table or table("raw", source.name),
         parse_reason=_parse_reason(source, columns),
         casts=sql.SQL(",\n        ").join(_cast(c) for c in columns),
         rule_reason=_rule_reason(source, columns),
     )
 
 
-def stage_statement(source: SourceTable, columns: list[Column]) -> sql.Composed:
-    names = [sql.Identifier(c.name) for c in columns]
-    updates = [
+def _names(columns: list[Column]) -> sql.Composable:
+    return sql.SQL(", ").join(sql.Identifier(c.name) for c in columns)
+
+
+def _updates(columns: list[Column], key: tuple[str, ...]) -> sql.Composable:
+    return sql.SQL(", ").join(
         sql.SQL("{0} = excluded.{0}").format(sql.Identifier(c.name))
         for c in columns
-        if c.name != "id"
-    ]
+        if c.name not in key
+    )
+
+
+def stage_statement(
+    source: SourceTable, columns: list[Column], batch: sql.Identifier
+) -> sql.Composed:
+    """Upsert the batch's winning versions into a staging table that keeps no history."""
     return compose(
         "ingest/stage",
         staging_table=table("staging", source.name),
-        columns=sql.SQL(", ").join(names),
-        updates=sql.SQL(", ").join(updates),
+        batch=batch,
+        columns=_names(columns),
+        updates=_updates(columns, ("id",)),
     )
+
+
+def write_versions_statement(
+    source: SourceTable, columns: list[Column], batch: sql.Identifier
+) -> sql.Composed:
+    """Insert (or, on a re-run, replace) the batch's clean versions in the history table."""
+    return compose(
+        "ingest/write_versions",
+        history_table=history_table(source),
+        batch=batch,
+        columns=_names(columns),
+        updates=_updates(columns, ("id", "updated_at")),
+    )
+
+
+def current_from_history_statement(source: SourceTable, columns: list[Column]) -> sql.Composed:
+    return compose(
+        "ingest/current_from_history",
+        staging_table=table("staging", source.name),
+        history_table=history_table(source),
+        columns=_names(columns),
+    )
+
+
+def history_table(source: SourceTable) -> sql.Identifier:
+    return table("staging", f"{source.name}_history")

@@ -10,12 +10,15 @@ SQL that returns the offending facts as rows:
   lacks (it fails with KeyError 'type'); `pg_typeof` reads them instead.
 - boolean label means: `ExpectColumnMeanToBeBetween` computes `avg(1.0 * label)`, which Postgres
   rejects for booleans.
+- purged splits: a comparison of each row with an aggregate of other rows (the first time of the
+  next split) is no column-pair or column-map expectation.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import psycopg
@@ -35,6 +38,28 @@ select u.column_name, u.observed_type, u.expected_type
 from (select {observed} from (select * from {{batch}} limit 1) as first_row) as observed,
      lateral (values {expected}) as u (column_name, observed_type, expected_type)
 where u.observed_type is distinct from u.expected_type"""
+
+# GX substitutes `{batch}` without an alias when the query has a JOIN: every use is aliased here.
+_PURGE_SQL = """\
+with firsts as (
+    select b.{split} as split, min(b.{time}) as first_at
+    from {{batch}} as b
+    group by b.{split}
+),
+bounds as (
+    select o.split, (
+        select min(f.first_at) from firsts as f
+        where array_position({order}, f.split::text) > array_position({order}, o.split::text)
+    ) as next_from
+    from firsts as o
+)
+select r.{split} as split, count(*) as offending_rows, {horizon_text} as horizon,
+       max(r.{time} + {horizon}) as latest_window_end, b.next_from as next_split_from
+from {{batch}} as r
+join bounds as b on b.split = r.{split}
+where r.{time} + {horizon} > b.next_from
+group by r.{split}, b.next_from
+order by array_position({order}, r.{split}::text)"""
 
 _MEAN_SQL = """\
 select avg({value})::float8 as observed_mean, count({column}) as labelled_rows,
@@ -310,6 +335,86 @@ def column_pair_not_later_check(
 
     default = f"No value of {', '.join(others)} is later than {label_column}."
     return Check(name, description or default, blocking, build)
+
+
+def purged_split_check(
+    time_column: str,
+    split_column: str,
+    horizon: timedelta,
+    splits: Sequence[str] = ("train", "valid", "test"),
+    *,
+    name: str = "split_purged",
+    blocking: bool = False,
+    description: str | None = None,
+) -> Check:
+    """No row's window (time, time + horizon] reaches past the first time of a later split.
+
+    `splits` are in time order; a row is compared with the earliest time of any later split
+    that has rows (so train meets test when valid is empty). Fails with one row per offending
+    split: how many rows overlap, the horizon, the latest window end and the bound it crossed.
+    """
+    identifier(time_column)
+    identifier(split_column)
+    if horizon <= timedelta(0):
+        raise ValueError(f"horizon must be positive, got {horizon}")
+    if len(splits) < 2 or len(set(splits)) != len(splits):
+        raise ValueError("purged_split_check needs at least two distinct splits, in time order")
+
+    def build(ctx: CheckContext) -> list[Expectation]:
+        import great_expectations as gx
+
+        return [
+            gx.expectations.UnexpectedRowsExpectation(
+                unexpected_rows_query=purge_query(
+                    ctx.conn, time_column, split_column, horizon, splits
+                ),
+                description=f"no {time_column} + horizon of a split is later than the first "
+                f"{time_column} of the next",
+                meta={"horizon": interval_text(horizon), "splits": list(splits)},
+            )
+        ]
+
+    default = (
+        f"No window ({time_column}, {time_column} + {interval_text(horizon)}] of a "
+        f"{split_column} reaches past the first {time_column} of a later one ({', '.join(splits)})."
+    )
+    return Check(name, description or default, blocking, build)
+
+
+def purge_query(
+    conn: psycopg.Connection,
+    time_column: str,
+    split_column: str,
+    horizon: timedelta,
+    splits: Sequence[str],
+) -> str:
+    """One row per split (offending rows, horizon, latest window end, next split's first time)
+    whose windows reach past the next split's start; none when the splits are purged."""
+    seconds = horizon.total_seconds()
+    return (
+        sql.SQL(_PURGE_SQL)
+        .format(
+            time=sql.Identifier(time_column),
+            split=sql.Identifier(split_column),
+            # Seconds, not days: a day is not 24 hours across a DST change in the session's zone.
+            horizon=sql.SQL("make_interval(secs => {})").format(sql.Literal(seconds)),
+            horizon_text=sql.Literal(interval_text(horizon)),
+            # array[...], not a '{...}' literal: GX reads braces as format fields.
+            order=sql.SQL("array[{}]::text[]").format(
+                sql.SQL(", ").join(sql.Literal(split) for split in splits)
+            ),
+        )
+        .as_string(conn)
+    )
+
+
+def interval_text(span: timedelta) -> str:
+    """`30 days`, `36 hours`, `90 seconds`: the largest whole unit (no ':' for GX to bind)."""
+    seconds = int(span.total_seconds())
+    for unit, size in (("days", 86_400), ("hours", 3_600), ("minutes", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} seconds"
 
 
 def _require_share(value: float, what: str) -> None:

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import psycopg
 
-from platform_assets.simulator.generate import simulate
+from platform_assets.simulator.history import simulate
 from platform_assets.simulator.load import current_params, simulation_params, write_ops
 
 

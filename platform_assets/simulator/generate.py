@@ -1,4 +1,4 @@
-"""Vectorized simulator of the operator's operational database (the `ops.*` source tables).
+"""Vectorized simulator of the world behind the operator's operational database (`ops.*`).
 
 The history is simulated day by day, vectorized over customers, bins and vehicles, because the
 signal later models must learn lives in time dynamics: missed pickups and complaints in the last
@@ -6,10 +6,11 @@ signal later models must learn lives in time dynamics: missed pickups and compla
 breakdown hazard, and a breakdown causes missed pickups for every customer on that route.
 Everything comes from one `numpy.random.default_rng(seed)` (split into independent streams per
 stage), so the same arguments give byte-identical tables and no wall clock is ever read.
+This module simulates the world and draws column values; history.py turns them into every
+version of every ops row.
 """
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -107,6 +108,7 @@ SEASON_AMPLITUDE = np.array([0.08, 0.15, 0.40])
 SEASON_PEAK_DOY = np.array([355.0, 360.0, 196.0])
 WEEKDAY_LOAD = np.array([1.25, 1.08, 1.0, 0.98, 1.0, 0.93, 1.0])  # Monday carries the weekend
 LATE_CORRECTION_SHARE = 0.02
+REPLACEMENT_SHARE = 0.5  # of bins removed for wear (not churn) that get a new bin
 TEXT_CHUNK_ROWS = 200_000
 
 
@@ -161,9 +163,10 @@ class _Bins:
     weekday: np.ndarray
     position: np.ndarray  # place in the route, 0..1: stops late in a route are lost first
     fill_rate: np.ndarray  # share of capacity filled per week
-    installed_us: np.ndarray
+    installed_us: np.ndarray  # a replacement's exact time is its original's removal (history)
     start_day: np.ndarray
     removed_day: np.ndarray
+    replaces: np.ndarray  # index of the bin a replacement took over from; -1 for the originals
 
 
 @dataclass(frozen=True)
@@ -299,6 +302,26 @@ def _build_bins(rng: np.random.Generator, cal: _Calendar, cust: _Customers) -> _
         customer=customer, kind=kind, capacity=capacity, weekday=rng.integers(0, 6, n),
         position=rng.random(n), fill_rate=rng.lognormal(np.log(0.55), 0.25, n),
         installed_us=installed_us, start_day=start_day, removed_day=removed_day.astype(np.int64),
+        replaces=np.full(n, -1, np.int64),
+    )
+
+
+def _with_replacements(rng: np.random.Generator, cal: _Calendar, bins: _Bins) -> _Bins:
+    """About half the bins removed in the window get a new bin (new id) from the next day on.
+
+    Decided before the day-by-day simulation so the replacements are collected like any bin.
+    The ones whose customer churned before the removal are never installed (history drops them).
+    """
+    flagged = rng.random(len(bins.customer)) < REPLACEMENT_SHARE
+    old = np.flatnonzero((bins.removed_day < cal.days) & flagged)
+    same = {name: np.concatenate([getattr(bins, name), getattr(bins, name)[old]]) for name in (
+        "customer", "kind", "capacity", "weekday", "position", "fill_rate")}
+    return _Bins(
+        **same,
+        installed_us=np.concatenate([bins.installed_us, cal.day_us(bins.removed_day[old])]),
+        start_day=np.concatenate([bins.start_day, bins.removed_day[old] + 1]),
+        removed_day=np.concatenate([bins.removed_day, np.full(len(old), NEVER, np.int64)]),
+        replaces=np.concatenate([bins.replaces, old]),
     )
 
 
@@ -327,13 +350,17 @@ def _build_fleet(rng: np.random.Generator, cal: _Calendar, districts: np.ndarray
     )
 
 
-def _build_world(rng: np.random.Generator, cal: _Calendar, n_customers: int) -> _World:
+def _build_world(
+    rng: np.random.Generator, cal: _Calendar, n_customers: int,
+    replacements: np.random.Generator,
+) -> _World:
     org_count = max(2, n_customers // CUSTOMERS_PER_ORG)
     customers, districts = _build_customers(rng, cal, n_customers, org_count)
+    org_town = text.town_names(rng, org_count)
+    bins = _build_bins(rng, cal, customers)
     return _World(
-        calendar=cal, org_count=org_count, org_town=text.town_names(rng, org_count),
-        customers=customers, bins=_build_bins(rng, cal, customers),
-        fleet=_build_fleet(rng, cal, districts),
+        calendar=cal, org_count=org_count, org_town=org_town, customers=customers,
+        bins=_with_replacements(replacements, cal, bins), fleet=_build_fleet(rng, cal, districts),
     )
 
 
@@ -612,127 +639,16 @@ class _Simulation:
         self.churn_day[leaves] = day
 
 
-@dataclass(frozen=True)
-class _Ids:
-    organizations: pa.Array
-    customers: pa.Array
-    bins: pa.Array
-    vehicles: pa.Array
-    routes: pa.Array
-
-
-def _organizations_table(rng: np.random.Generator, world: _World, ids: _Ids) -> pa.Table:
-    cal, n = world.calendar, world.org_count
-    created = cal.start_us - rng.integers(2 * 365, 15 * 365, n) * DAY_US + _office_time(rng, n)
-    edited = cal.start_us + rng.integers(0, cal.days, n) * DAY_US + _office_time(rng, n)
-    updated = np.where(rng.random(n) < 0.5, edited, created)
-    names = text.organization_names(rng, world.org_town)
-    return pa.Table.from_arrays(
-        [ids.organizations, pa.array(names), _ts(created), _ts(_since_go_live(cal, updated))],
-        schema=SCHEMAS["organizations"],
-    )
-
-
-def _since_go_live(cal: _Calendar, updated_us: np.ndarray) -> np.ndarray:
-    """Records older than the window were migrated into the app on day 0 and stamped then.
-
-    So every row's last change falls inside the simulated history, and a backfill of exactly
-    the simulated days lands all of it.
-    """
-    return np.maximum(updated_us, cal.start_us)
-
-
 def _status_time(cal: _Calendar, rng: np.random.Generator, day: np.ndarray) -> np.ndarray:
     """A status change on `day` lands late that evening, after the day's events were logged."""
     return cal.day_us(np.minimum(day, cal.days - 1)) + rng.integers(
         int(22.5 * HOUR_US), DAY_US - MINUTE_US, len(day))
 
 
-def _customers_table(
-    rng: np.random.Generator, world: _World, hist: _History, ids: _Ids
-) -> tuple[pa.Table, np.ndarray]:
-    """The customers table, and each customer's churned_at in us (NEVER-like when retained)."""
-    cal, cust = world.calendar, world.customers
-    n = len(cust.org)
-    churned = hist.churn_day != NEVER
-    suspended = ~churned & (cust.suspend_day != NEVER)
-    status = np.where(churned, 2, np.where(suspended, 1, 0))
-    churned_at = _status_time(cal, rng, hist.churn_day)
-    suspended_at = _status_time(cal, rng, cust.suspend_day)
-    since = np.maximum(cust.created_us, cal.start_us)
-    edit = since + ((cal.end_us - HOUR_US - since) * rng.random(n)).astype(np.int64)
-    updated = np.where(churned, churned_at, np.where(
-        suspended, suspended_at, np.where(rng.random(n) < 0.35, edit, cust.created_us)))
-    names, emails = text.people(rng, n)
-    towns = np.asarray(world.org_town, dtype=object)[cust.org]
-    address = text.addresses(rng, cust.street, towns, cust.district)
-    table = pa.Table.from_arrays([
-        ids.customers, _ref(ids.organizations, cust.org), pa.array(names), pa.array(emails),
-        pa.array(address), _labels(TIERS, cust.tier), _labels(CUSTOMER_STATUSES, status),
-        _ts(churned_at, churned), pa.array(cust.lat), pa.array(cust.lon),
-        _ts(cust.created_us), _ts(_since_go_live(cal, updated)),
-    ], schema=SCHEMAS["customers"])
-    return table, np.where(churned, churned_at, cal.end_us)
-
-
-def _bins_table(
-    rng: np.random.Generator, world: _World, churned_at: np.ndarray, ids: _Ids
-) -> pa.Table:
-    """Bins of churned customers are collected a few days after the churn."""
-    cal, bins, cust = world.calendar, world.bins, world.customers
-    n = len(bins.customer)
-    collected = churned_at[bins.customer] + rng.integers(DAY_US, 5 * DAY_US, n)
-    churned = churned_at[bins.customer] < cal.end_us
-    removed_us = np.where(
-        churned, np.minimum(collected, cal.end_us - MINUTE_US),
-        cal.day_us(np.minimum(bins.removed_day, cal.days)) + _office_time(rng, n),
-    )
-    removed = churned | (bins.removed_day < cal.days)
-    removed_us = np.where(removed, np.maximum(removed_us, bins.installed_us), 0)
-    jitter = rng.normal(0, 1e-5, (2, n))
-    return pa.Table.from_arrays([
-        ids.bins, _ref(ids.customers, bins.customer),
-        _ref(ids.organizations, cust.org[bins.customer]), _labels(BIN_TYPES, bins.kind),
-        pa.array(bins.capacity, pa.int32()),
-        pa.array(np.round(cust.lat[bins.customer] + jitter[0], 6)),
-        pa.array(np.round(cust.lon[bins.customer] + jitter[1], 6)),
-        _ts(bins.installed_us), _labels(BIN_STATUSES, removed.astype(np.int8)),
-        _ts(bins.installed_us),
-        _ts(_since_go_live(cal, np.where(removed, removed_us, bins.installed_us))),
-    ], schema=SCHEMAS["bins"])
-
-
 def _vehicle_status(world: _World, hist: _History) -> np.ndarray:
     """Index into VEHICLE_STATUSES: spares are retired, a repair past the window is in_repair."""
     retired = np.arange(len(world.fleet.org)) >= world.fleet.working
     return np.where(retired, 2, np.where(hist.repair_until > world.calendar.days - 1, 1, 0))
-
-
-def _vehicles_table(
-    rng: np.random.Generator, world: _World, hist: _History, ids: _Ids
-) -> pa.Table:
-    """Current state of the fleet, so every row was last updated at the end of the window."""
-    cal, fleet = world.calendar, world.fleet
-    n = len(fleet.org)
-    status = _vehicle_status(world, hist)
-    updated = cal.day_us(cal.days - 1) + rng.integers(23 * HOUR_US, DAY_US - MINUTE_US, n)
-    return pa.Table.from_arrays([
-        ids.vehicles, _ref(ids.organizations, fleet.org), pa.array(text.plates(rng, n)),
-        _labels(VEHICLE_TYPES, fleet.kind), pa.array(fleet.capacity_kg),
-        _ts(fleet.commissioned_us), pa.array(np.round(hist.odometer_km, 1)),
-        _labels(VEHICLE_STATUSES, status), _ts(fleet.commissioned_us), _ts(updated),
-    ], schema=SCHEMAS["vehicles"])
-
-
-def _routes_table(world: _World, hist: _History, ids: _Ids) -> pa.Table:
-    cal, r = world.calendar, hist.routes
-    route_date = pa.array((cal.start - _EPOCH).days + r["day"], pa.int32()).cast(pa.date32())
-    return pa.Table.from_arrays([
-        ids.routes, _ref(ids.organizations, world.fleet.org[r["vehicle"]]),
-        _ref(ids.vehicles, r["vehicle"]), route_date, pa.array(r["planned"]),
-        pa.array(r["completed"]), pa.array(r["distance"]), pa.array(r["duration"]),
-        _labels(ROUTE_STATUSES, r["status"]), _ts(r["created"]), _ts(r["updated"]),
-    ], schema=SCHEMAS["routes"])
 
 
 def _event_times(
@@ -805,6 +721,7 @@ def _descriptions(
 @dataclass(frozen=True)
 class _Defects:
     counts: dict[str, int]
+    dirty: np.ndarray  # row mask of every planted defect
     orphan_customer: np.ndarray  # row masks whose id is replaced by one that exists nowhere
     orphan_bin: np.ndarray
 
@@ -834,79 +751,13 @@ def _plant_defects(
     orphan_customer[orphans[on_customer]] = True
     orphan_bin[orphans[~on_customer]] = True
     counts = {name: len(rows_of_kind) for name, rows_of_kind in by_kind.items()}
-    return _Defects(counts=counts, orphan_customer=orphan_customer, orphan_bin=orphan_bin)
+    dirty = np.zeros(n, bool)
+    dirty[rows] = True
+    return _Defects(counts=counts, dirty=dirty, orphan_customer=orphan_customer,
+                    orphan_bin=orphan_bin)
 
 
 def _orphaned(rng: np.random.Generator, refs: pa.Array, mask: np.ndarray) -> pa.Array:
     if not mask.any():
         return refs
     return pc.replace_with_mask(refs, pa.array(mask), _uuids(rng, int(mask.sum())))
-
-
-def _events_table(
-    streams: dict[str, np.random.Generator], world: _World, hist: _History, ids: _Ids,
-    vehicles: pa.Table, cutoff_us: np.ndarray, dirty_fraction: float,
-) -> pa.Table:
-    cal, fleet, cust = world.calendar, world.fleet, world.customers
-    order = np.argsort(hist.events["ts"], kind="stable")
-    ev = {name: column[order] for name, column in hist.events.items()}
-    created, updated = _event_times(streams["events"], cal, ev, cutoff_us)
-    status = _event_status(streams["events"], cal, ev, created, _vehicle_status(world, hist))
-    description = _descriptions(streams["text"], world, ev, vehicles["plate"].combine_chunks())
-    org = np.where(ev["customer"] >= 0, cust.org[np.maximum(ev["customer"], 0)],
-                   fleet.org[np.maximum(ev["vehicle"], 0)])
-    defects = _plant_defects(streams["defects"], cal, ev, dirty_fraction)
-    rng = streams["ids"]
-    table = pa.Table.from_arrays([
-        _uuids(rng, len(order)), _ref(ids.organizations, org),
-        _orphaned(rng, _ref(ids.customers, ev["customer"]), defects.orphan_customer),
-        _orphaned(rng, _ref(ids.bins, ev["bin"]), defects.orphan_bin),
-        _ref(ids.routes, ev["route"]), _ref(ids.vehicles, ev["vehicle"]),
-        _labels(EVENT_TYPES, ev["type"]), _ts(ev["ts"]),
-        pa.array(ev["fill"], mask=np.isnan(ev["fill"])),
-        pa.array(ev["weight"], mask=np.isnan(ev["weight"])), description,
-        _labels(EVENT_STATUSES, status), _ts(created), _ts(updated),
-    ], schema=SCHEMAS["service_events"])
-    metadata = {b"planted_defects": json.dumps(defects.counts).encode()}
-    return table.replace_schema_metadata(metadata)
-
-
-def simulate(
-    customers: int, days: int, seed: int, end_date: dt.date, dirty_fraction: float = 0.002
-) -> dict[str, pa.Table]:
-    """Simulate `days` days of operations ending on `end_date` (inclusive) for `customers`.
-
-    Returns one Arrow table per name in OPS_TABLES (schemas in SCHEMAS). The service_events
-    schema metadata key b"planted_defects" holds the JSON count of planted defects per kind in
-    DEFECT_KINDS; every other row is clean.
-    """
-    if customers < 4 or days < 1:
-        raise ValueError("need at least 4 customers and 1 day")
-    if not 0 <= dirty_fraction <= 1:
-        raise ValueError("dirty_fraction must lie in [0, 1]")
-    cal = _Calendar(start=end_date - dt.timedelta(days=days - 1), days=days)
-    names = ("world", "days", "events", "text", "defects", "ids", "tables")
-    streams = dict(zip(names, np.random.default_rng(seed).spawn(len(names)), strict=True))
-    world = _build_world(streams["world"], cal, customers)
-    hist = _Simulation(streams["days"], world).run()
-
-    id_rng = streams["ids"]
-    ids = _Ids(
-        organizations=_uuids(id_rng, world.org_count),
-        customers=_uuids(id_rng, len(world.customers.org)),
-        bins=_uuids(id_rng, len(world.bins.customer)),
-        vehicles=_uuids(id_rng, len(world.fleet.org)),
-        routes=_uuids(id_rng, len(hist.routes["day"])),
-    )
-    rng = streams["tables"]
-    customers_table, cutoff_us = _customers_table(rng, world, hist, ids)
-    vehicles = _vehicles_table(rng, world, hist, ids)
-    return {
-        "organizations": _organizations_table(rng, world, ids),
-        "customers": customers_table,
-        "bins": _bins_table(rng, world, cutoff_us, ids),
-        "vehicles": vehicles,
-        "routes": _routes_table(world, hist, ids),
-        "service_events": _events_table(
-            streams, world, hist, ids, vehicles, cutoff_us, dirty_fraction),
-    }

@@ -17,6 +17,7 @@ from pydantic import Field
 from platform_assets.db.sql import identifier, table
 from platform_assets.metadata import preview, table_schema, timed
 from platform_assets.quality import check_specs, run_checks
+from platform_assets.quality.common import interval_text
 from platform_assets.resources import PostgresResource
 from platform_assets.resources.artifacts import ArtifactStore
 from platform_assets.training.catalog import table_columns
@@ -83,6 +84,8 @@ def _metadata(
         "split_counts": dg.MetadataValue.json(build.split_counts),
         "label_balance": dg.MetadataValue.json(build.label_balance),
         "feature_views": dg.MetadataValue.json(build.feature_views),
+        "horizon": interval_text(build.horizon),
+        "purge": dg.MetadataValue.json(build.purge),
         "parquet_path": dg.MetadataValue.path(str(build.parquet_path)),
         "snapshot_written": build.snapshot_written,
         "new_version": build.registered,

@@ -9,6 +9,7 @@ from platform_assets.quality import (
     column_pair_not_later_check,
     label_balance_check,
     not_null_check,
+    purged_split_check,
     range_check,
     unique_keys_check,
 )
@@ -17,6 +18,9 @@ from platform_assets.training.tasks import Task
 # Share of positive labels a classification dataset may have and still be learnable.
 MIN_POSITIVE_RATE = 0.001
 MAX_POSITIVE_RATE = 0.9
+
+SPLIT_PURGED = "split_purged"
+HAS_TRAINING_ROWS = "has_training_rows"
 
 
 def relation(task: Task) -> str:
@@ -37,6 +41,23 @@ def _has_rows() -> Check:
     )
 
 
+def _has_training_rows() -> Check:
+    def expectations(_):
+        import great_expectations as gx  # lazy: GX costs seconds to import
+
+        return [gx.expectations.ExpectColumnDistinctValuesToContainSet(
+            column="split", value_set=["train"]
+        )]
+
+    return Check(
+        name=HAS_TRAINING_ROWS,
+        description="The train split has rows: a short history whose dates the purge drops "
+        "(the label horizon spans them) leaves nothing to learn from.",
+        blocking=True,
+        expectations=expectations,
+    )
+
+
 def dataset_checks(task: Task) -> list[Check]:
     later = [
         f"{view.name}__{column}"
@@ -45,6 +66,7 @@ def dataset_checks(task: Task) -> list[Check]:
     ]
     checks = [
         _has_rows(),
+        _has_training_rows(),
         unique_keys_check(
             [task.entity_key, "label_ts"],
             blocking=True,
@@ -62,6 +84,16 @@ def dataset_checks(task: Task) -> list[Check]:
             blocking=True,
             description="No joined feature row, nor any source data folded into it, is later "
             "than the label's as-of time.",
+        ),
+        purged_split_check(
+            "label_ts",
+            "split",
+            task.horizon,
+            name=SPLIT_PURGED,
+            blocking=True,
+            description="No label window (label_ts, label_ts + horizon] of a train row reaches "
+            "past the first valid label_ts (test when valid is empty), nor one of a valid row "
+            "past the first test label_ts: train, valid and test never share a label event.",
         ),
     ]
     if task.kind == "classification":

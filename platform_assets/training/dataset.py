@@ -5,14 +5,15 @@ wrapper), so checks, notebooks and tests can run it outside Dagster. Everything 
 runs in one transaction: the new table is built beside the old one, fingerprinted, versioned,
 snapshotted to Parquet, then swapped in and registered at commit. A crash before commit leaves
 the previous table and registry untouched (a snapshot written just before is keyed by a version
-whose rows were never published; a later build of the same rows keeps and reuses it).
+whose rows were never published; a later build of the same rows keeps and reuses it). Rows whose
+label window reaches into the next split are purged (see `platform_assets.training.split`).
 """
 
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -25,7 +26,7 @@ from platform_assets.resources.artifacts import ArtifactStore
 from platform_assets.training.catalog import table_columns
 from platform_assets.training.pit import joined_view, pit_join
 from platform_assets.training.snapshot import read_arrow, write_parquet
-from platform_assets.training.split import SPLITS, split_cutoffs
+from platform_assets.training.split import SPLITS, purge_summary, split_cutoffs
 from platform_assets.training.tasks import Task
 from platform_assets.training.versions import code_version, dataset_version, feature_view_version
 
@@ -56,6 +57,8 @@ class DatasetBuild:
     feature_views: dict[str, str]
     parquet_path: Path
     run_id: str | None
+    horizon: timedelta  # each label looks at (label_ts, label_ts + horizon]
+    purge: dict  # the cutoffs, whether the purge ran, rows purged per split (`purge_summary`)
     registered: bool  # False: this version was registered before (same rows, same snapshot)
     snapshot_written: bool  # False: the snapshot of this version existed already and was kept
     timings_s: dict[str, float] = field(default_factory=dict)
@@ -67,11 +70,14 @@ def build_dataset(
     window: Window,
     run_id: str | None,
     store: ArtifactStore,
+    *,
+    purge: bool = True,
 ) -> DatasetBuild:
     """Build, snapshot, publish and register `training.<task>` for `window`, atomically.
 
     `conn` must be in autocommit mode (as `PostgresResource.connect()` gives it): the build is
-    one explicit transaction.
+    one explicit transaction. `purge=False` keeps the rows whose label windows overlap the next
+    split's (the `split_purged` check then fails): only for comparisons and tests.
     """
     timings: dict[str, float] = {}
     resolved = resolve_window(conn, task, window)
@@ -80,9 +86,9 @@ def build_dataset(
         _pin_session(conn)
         conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (task.table,))
         with _timed(timings, "labels_s"):
-            label_times = _create_labels(conn, task, resolved)
+            label_counts = _create_labels(conn, task, resolved)
         with _timed(timings, "pit_join_s"):
-            _build_table(conn, task, build, label_times)
+            purged = _build_table(conn, task, build, label_counts, purge)
         views = {view.name: feature_view_version(conn, view) for view in task.views}
         count, row_hash = conn.execute(compose("training/fingerprint", table=build)).fetchone()
         version = dataset_version(code_version(task), resolved, views, (count, row_hash))
@@ -92,7 +98,7 @@ def build_dataset(
         _swap(conn, task, version, run_id)
         _comment_columns(conn, task)
         registered = _register(
-            conn, task, version, count, split_counts, balance, views, path, run_id
+            conn, task, version, count, split_counts, balance, views, path, run_id, purged
         )
     return DatasetBuild(
         task=task.name,
@@ -105,6 +111,8 @@ def build_dataset(
         feature_views=views,
         parquet_path=path,
         run_id=run_id,
+        horizon=task.horizon,
+        purge=purged,
         registered=registered,
         snapshot_written=written,
         timings_s=timings,
@@ -159,8 +167,8 @@ def _pin_session(conn: psycopg.Connection) -> None:
 
 def _create_labels(
     conn: psycopg.Connection, task: Task, window: tuple[date, date]
-) -> list[datetime]:
-    """Label the window into a transaction-local table; return its distinct label times."""
+) -> dict[datetime, int]:
+    """Label the window into a transaction-local table; return its label times and counts."""
     query = sql.SQL(load_sql(task.label_sql))
     params = {
         "first_date": window[0],
@@ -170,16 +178,26 @@ def _create_labels(
     }
     conn.execute(compose("training/labels_table", labels=_LABELS, query=query), params)
     conn.execute(sql.SQL("analyze {}").format(_LABELS))
-    return [row[0] for row in conn.execute(compose("training/label_dates", labels=_LABELS))]
+    return dict(conn.execute(compose("training/label_dates", labels=_LABELS)).fetchall())
 
 
 def _build_table(
-    conn: psycopg.Connection, task: Task, build: sql.Identifier, label_times: list[datetime]
-) -> None:
-    """The joined, split rows in the build table, keyed by (entity, label_ts)."""
+    conn: psycopg.Connection,
+    task: Task,
+    build: sql.Identifier,
+    label_counts: dict[datetime, int],
+    purge: bool,
+) -> dict:
+    """The joined, split and purged rows in the build table, keyed by (entity, label_ts).
+
+    Returns what the purge did (`purge_summary`): the cutoffs come from the distinct label
+    times before the purge, so it drops rows but never moves a date to another split.
+    """
     views = [joined_view(conn, view) for view in task.views]
-    statement, params = pit_join(task.entity_key, views, _LABELS, build)
-    cutoffs = split_cutoffs(label_times)
+    statement, params = pit_join(
+        task.entity_key, views, _LABELS, build, purge_horizon=task.horizon if purge else None
+    )
+    cutoffs = split_cutoffs(label_counts)
     params |= {"valid_from": cutoffs.valid_from, "test_from": cutoffs.test_from}
     conn.execute(sql.SQL("drop table if exists {}").format(build))
     conn.execute(statement, params)
@@ -191,6 +209,7 @@ def _build_table(
             entity_key=sql.Identifier(identifier(task.entity_key)),
         )
     )
+    return purge_summary(label_counts, cutoffs, task.horizon, purge)
 
 
 def _key_name(name: str) -> str:
@@ -271,6 +290,7 @@ def _register(
     views: dict[str, str],
     path: Path,
     run_id: str | None,
+    purge: dict,
 ) -> bool:
     params = {
         "task": task.name,
@@ -281,6 +301,8 @@ def _register(
         "feature_views": Jsonb(views),
         "parquet_path": str(path),
         "run_id": run_id,
+        "horizon": task.horizon,
+        "purge": Jsonb(purge),
     }
     return conn.execute(load_sql("training/record_dataset"), params).fetchone() is not None
 

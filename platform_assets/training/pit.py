@@ -8,6 +8,7 @@ can compare them with `label_ts`. The statement runs inside Postgres; Python onl
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import psycopg
 from psycopg import sql
@@ -58,10 +59,13 @@ def pit_join(
     views: Sequence[JoinedView],
     labels: sql.Identifier,
     target: sql.Identifier,
+    purge_horizon: timedelta | None = None,
 ) -> tuple[sql.Composed, dict]:
-    """The `create table target as` statement and its ttl parameters.
+    """The `create table target as` statement and its ttl and purge parameters.
 
     The caller binds `test_from` and `valid_from` (the split cutoffs) besides the returned ones.
+    `purge_horizon` (the task's horizon) drops the rows whose label windows cross into the next
+    split; None keeps every label row (scoring, unpurged builds).
     """
     if not views:
         raise ValueError("a training dataset needs at least one feature view")
@@ -87,4 +91,5 @@ def pit_join(
             _view_join(j, alias) for j, alias in zip(views, aliases, strict=True)
         ),
     )
-    return statement, {j.ttl_param: j.view.ttl for j in views}
+    params = {j.ttl_param: j.view.ttl for j in views}
+    return statement, params | {"purge_horizon": purge_horizon}

@@ -3,17 +3,21 @@
 -- complaint-like events of each topic (vectors.event_topics) over 30 and 90 days ending with the
 -- day. The values are valid from the end of the day (feature_ts = day + 1, UTC), exactly like
 -- features/customer_daily. Reads 89 days of events before first_day so windows are complete at
--- partition edges. Topics 0-7 are spelled out: the table has a fixed width of 8 topics.
+-- partition edges. Topics 0-7 are spelled out: the table has a fixed width of 8 topics. Which
+-- customers have a row comes from staging history as of feature_ts, as in customer_daily.
 with days as (
     select d::date as day
     from generate_series(%(first_day)s::date - 89, %(last_day)s::date, interval '1 day') as d
 ),
-customers as (
-    select c.id as customer_id, c.created_at, c.churned_at
-    from staging.customers as c
-    where c.created_at < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
-      and (c.churned_at is null
-           or c.churned_at >= %(first_day)s::date::timestamp at time zone 'UTC')
+customers as (  -- every customer with a version valid at some feature_ts of the range
+    select distinct h.id as customer_id
+    from staging.customers_history as h
+    where h.created_at < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
+      and h.valid_from <= (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
+      and (h.valid_to is null
+           or h.valid_to > (%(first_day)s::date + 1)::timestamp at time zone 'UTC')
+      and (h.churned_at is null
+           or h.churned_at >= (%(first_day)s::date + 1)::timestamp at time zone 'UTC')
 ),
 daily as (
     select
@@ -37,7 +41,7 @@ daily as (
 ),
 dense as (
     select
-        c.customer_id, c.created_at, c.churned_at, d.day,
+        c.customer_id, d.day,
         coalesce(x.t0, 0) as t0, coalesce(x.t1, 0) as t1,
         coalesce(x.t2, 0) as t2, coalesce(x.t3, 0) as t3,
         coalesce(x.t4, 0) as t4, coalesce(x.t5, 0) as t5,
@@ -49,7 +53,7 @@ dense as (
 ),
 windowed as (
     select
-        customer_id, created_at, churned_at, day,
+        customer_id, day,
         sum(t0) over w30 as topic_0_30d,
         sum(t1) over w30 as topic_1_30d,
         sum(t2) over w30 as topic_2_30d,
@@ -77,18 +81,24 @@ windowed as (
 )
 select
     w.customer_id,
-    (w.day + 1)::timestamp at time zone 'UTC' as feature_ts,
+    t.feature_ts,
     greatest(
         case
             when w.last_event_ts >= (w.day - 89)::timestamp at time zone 'UTC' then w.last_event_ts
         end,
-        w.created_at
+        v.created_at,
+        v.valid_from
     ) as source_max_ts,
     w.topic_0_30d, w.topic_1_30d, w.topic_2_30d, w.topic_3_30d,
     w.topic_4_30d, w.topic_5_30d, w.topic_6_30d, w.topic_7_30d,
     w.topic_0_90d, w.topic_1_90d, w.topic_2_90d, w.topic_3_90d,
     w.topic_4_90d, w.topic_5_90d, w.topic_6_90d, w.topic_7_90d
 from windowed as w
+cross join lateral (select (w.day + 1)::timestamp at time zone 'UTC' as feature_ts) as t
+join staging.customers_history as v  -- the customer as of feature_ts
+    on v.id = w.customer_id
+    and v.valid_from <= t.feature_ts
+    and (v.valid_to is null or v.valid_to > t.feature_ts)
 where w.day between %(first_day)s::date and %(last_day)s::date
-  and w.created_at < (w.day + 1)::timestamp at time zone 'UTC'
-  and (w.churned_at is null or w.churned_at >= (w.day + 1)::timestamp at time zone 'UTC')
+  and v.created_at < t.feature_ts
+  and (v.churned_at is null or v.churned_at >= t.feature_ts)

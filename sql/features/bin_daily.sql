@@ -1,17 +1,19 @@
 -- Bin features: one row per (bin_id, day) for the days in [first_day, last_day] on which the bin
 -- was installed and not yet removed. Windows end with the day; values are valid from its end
--- (feature_ts = day + 1, UTC). Reads 89 days before first_day so every window is complete.
+-- (feature_ts = day + 1, UTC). Reads 89 days before first_day so every window is complete. The
+-- bin's type, capacity and status are read as of feature_ts from staging history; a removal
+-- counts from the version's updated_at (the change that removed it).
 with days as (
     select d::date as day
     from generate_series(%(first_day)s::date - 89, %(last_day)s::date, interval '1 day') as d
 ),
-bins as (
-    select b.id as bin_id, b.bin_type, b.capacity_liters, b.installed_at,
-           case when b.status = 'removed' then b.updated_at end as removed_at
-    from staging.bins as b
-    where b.installed_at < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
-      and not (b.status = 'removed'
-               and b.updated_at < %(first_day)s::date::timestamp at time zone 'UTC')
+bins as (  -- every bin with a version valid at some feature_ts of the range
+    select distinct h.id as bin_id
+    from staging.bins_history as h
+    where h.installed_at < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
+      and h.valid_from <= (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
+      and (h.valid_to is null
+           or h.valid_to > (%(first_day)s::date + 1)::timestamp at time zone 'UTC')
 ),
 daily as (
     select
@@ -33,7 +35,7 @@ daily as (
 ),
 windowed as (
     select
-        b.bin_id, b.bin_type, b.capacity_liters, b.installed_at, b.removed_at, d.day,
+        b.bin_id, d.day,
         (sum(coalesce(x.fill_sum, 0)) over w7 / nullif(sum(coalesce(x.fill_n, 0)) over w7, 0))::float8
             as avg_fill_level_7d,
         (sum(coalesce(x.fill_sum, 0)) over w28 / nullif(sum(coalesce(x.fill_n, 0)) over w28, 0))::float8
@@ -58,13 +60,14 @@ windowed as (
 )
 select
     w.bin_id,
-    (w.day + 1)::timestamp at time zone 'UTC' as feature_ts,
+    t.feature_ts,
     greatest(
         case when w.last_event_ts >= (w.day - 89)::timestamp at time zone 'UTC' then w.last_event_ts end,
-        w.installed_at
+        v.installed_at,
+        v.valid_from
     ) as source_max_ts,
-    w.bin_type,
-    w.capacity_liters,
+    v.bin_type,
+    v.capacity_liters,
     extract(isodow from w.day)::smallint as weekday,
     extract(month from w.day)::smallint as month,
     w.avg_fill_level_7d,
@@ -77,6 +80,11 @@ select
     case when w.day - w.last_service_day <= 89 then w.day - w.last_service_day end
         as days_since_service
 from windowed as w
+cross join lateral (select (w.day + 1)::timestamp at time zone 'UTC' as feature_ts) as t
+join staging.bins_history as v  -- the bin as of feature_ts
+    on v.id = w.bin_id
+    and v.valid_from <= t.feature_ts
+    and (v.valid_to is null or v.valid_to > t.feature_ts)
 where w.day between %(first_day)s::date and %(last_day)s::date
-  and w.installed_at < (w.day + 1)::timestamp at time zone 'UTC'
-  and (w.removed_at is null or w.removed_at >= (w.day + 1)::timestamp at time zone 'UTC')
+  and v.installed_at < t.feature_ts
+  and not (v.status = 'removed' and v.updated_at <= t.feature_ts)

@@ -1,17 +1,22 @@
 -- Customer features: one row per (customer_id, day) for the days in [first_day, last_day] on
 -- which the customer existed and had not churned by the end of the day. Windows end with the
 -- day; the values are valid from its end (feature_ts = day + 1, UTC). Reads 89 days of events
--- before first_day so windows are complete at partition edges.
+-- before first_day so windows are complete at partition edges. The customer's attributes and
+-- bins are read as of feature_ts from staging history (the version valid then), never from the
+-- current row; source_max_ts folds in the valid_from of every version read.
 with days as (
     select d::date as day
     from generate_series(%(first_day)s::date - 89, %(last_day)s::date, interval '1 day') as d
 ),
-customers as (
-    select c.id as customer_id, c.service_tier, c.created_at, c.churned_at
-    from staging.customers as c
-    where c.created_at < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
-      and (c.churned_at is null
-           or c.churned_at >= %(first_day)s::date::timestamp at time zone 'UTC')
+customers as (  -- every customer with a version valid at some feature_ts of the range
+    select distinct h.id as customer_id
+    from staging.customers_history as h
+    where h.created_at < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
+      and h.valid_from <= (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
+      and (h.valid_to is null
+           or h.valid_to > (%(first_day)s::date + 1)::timestamp at time zone 'UTC')
+      and (h.churned_at is null
+           or h.churned_at >= (%(first_day)s::date + 1)::timestamp at time zone 'UTC')
 ),
 daily as (
     select
@@ -34,7 +39,7 @@ daily as (
 ),
 dense as (
     select
-        c.customer_id, c.service_tier, c.created_at, c.churned_at, d.day,
+        c.customer_id, d.day,
         coalesce(x.pickups, 0) as pickups, coalesce(x.missed, 0) as missed,
         coalesce(x.complaints, 0) as complaints, coalesce(x.overflows, 0) as overflows,
         coalesce(x.fill_sum, 0) as fill_sum, coalesce(x.fill_n, 0) as fill_n,
@@ -45,7 +50,7 @@ dense as (
 ),
 windowed as (
     select
-        customer_id, service_tier, created_at, churned_at, day,
+        customer_id, day,
         sum(pickups) over w7 as pickups_7d,
         sum(pickups) over w30 as pickups_30d,
         sum(pickups) over w90 as pickups_90d,
@@ -78,20 +83,16 @@ windowed as (
 )
 select
     w.customer_id,
-    (w.day + 1)::timestamp at time zone 'UTC' as feature_ts,
+    t.feature_ts,
     greatest(
         case when w.last_event_ts >= (w.day - 89)::timestamp at time zone 'UTC' then w.last_event_ts end,
-        w.created_at
+        v.created_at,
+        v.valid_from,
+        b.bins_valid_from
     ) as source_max_ts,
-    w.service_tier,
-    (w.day + 1 - (w.created_at at time zone 'UTC')::date) as tenure_days,
-    (
-        select count(*)
-        from staging.bins as b
-        where b.customer_id = w.customer_id
-          and b.installed_at < (w.day + 1)::timestamp at time zone 'UTC'
-          and not (b.status = 'removed' and b.updated_at < (w.day + 1)::timestamp at time zone 'UTC')
-    ) as active_bins,
+    v.service_tier,
+    (w.day + 1 - (v.created_at at time zone 'UTC')::date) as tenure_days,
+    coalesce(b.active_bins, 0) as active_bins,
     w.pickups_7d, w.pickups_30d, w.pickups_90d,
     w.missed_pickups_7d, w.missed_pickups_30d, w.missed_pickups_90d,
     w.complaints_7d, w.complaints_30d, w.complaints_90d,
@@ -102,6 +103,23 @@ select
     w.kg_collected_30d,
     w.kg_trend_30d
 from windowed as w
+cross join lateral (select (w.day + 1)::timestamp at time zone 'UTC' as feature_ts) as t
+join staging.customers_history as v  -- the customer as of feature_ts
+    on v.id = w.customer_id
+    and v.valid_from <= t.feature_ts
+    and (v.valid_to is null or v.valid_to > t.feature_ts)
+left join lateral (  -- its bins as of feature_ts; a removal counts from the row's updated_at
+    select
+        count(*) filter (
+            where b.installed_at < t.feature_ts
+              and not (b.status = 'removed' and b.updated_at <= t.feature_ts)
+        ) as active_bins,
+        max(b.valid_from) as bins_valid_from
+    from staging.bins_history as b
+    where b.customer_id = w.customer_id
+      and b.valid_from <= t.feature_ts
+      and (b.valid_to is null or b.valid_to > t.feature_ts)
+) as b on true
 where w.day between %(first_day)s::date and %(last_day)s::date
-  and w.created_at < (w.day + 1)::timestamp at time zone 'UTC'
-  and (w.churned_at is null or w.churned_at >= (w.day + 1)::timestamp at time zone 'UTC')
+  and v.created_at < t.feature_ts
+  and (v.churned_at is null or v.churned_at >= t.feature_ts)

@@ -3,24 +3,31 @@
 -- (feature_ts = day + 1, UTC). Reads 179 days before first_day so every window is complete.
 -- km_since_maintenance is never null: without a maintenance in 180 days it is the km of those
 -- days, a lower bound, so wear stays ordered (a NULL would rank the most worn vehicles lowest).
+-- Type and capacity are read as of feature_ts from staging history. The odometer is the last
+-- reading taken by then (a version's odometer_km at its updated_at; readings are taken in the
+-- evening, so a reading counts the route of its own UTC day) plus the km of the routes of the
+-- days after it; no reading yet: NULL. Routes count by route_date (valid time), never by when
+-- they were closed or corrected (updated_at).
 with days as (
     select d::date as day
     from generate_series(%(first_day)s::date - 179, %(last_day)s::date, interval '1 day') as d
 ),
-vehicles as (
-    select v.id as vehicle_id, v.vehicle_type, v.capacity_kg, v.commissioned_at, v.odometer_km,
-           v.updated_at
-    from staging.vehicles as v
-    where v.commissioned_at < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
+vehicles as (  -- every vehicle with a version valid at some feature_ts of the range
+    select distinct h.id as vehicle_id
+    from staging.vehicles_history as h
+    where h.commissioned_at < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
+      and h.valid_from <= (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
+      and (h.valid_to is null
+           or h.valid_to > (%(first_day)s::date + 1)::timestamp at time zone 'UTC')
 ),
 route_days as (
     -- numeric, not float: sums over numeric slide in O(1) per row (floats re-add the frame)
     select r.vehicle_id, r.route_date as day, sum(r.total_distance_km::numeric) as km,
            count(*) filter (where r.completed_stops > 0) as routes,
-           max(r.updated_at) as last_ts
+           r.route_date::timestamp at time zone 'UTC' as last_ts  -- valid time: the route's day
     from staging.routes as r
     where r.route_date between %(first_day)s::date - 179 and %(last_day)s::date
-    group by 1, 2
+    group by r.vehicle_id, r.route_date
 ),
 event_days as (
     select
@@ -36,16 +43,9 @@ event_days as (
       and e.service_date < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
     group by 1, 2
 ),
-km_after_range as (  -- km driven after last_day, to roll the current odometer back
-    select r.vehicle_id, sum(r.total_distance_km::numeric) as km
-    from staging.routes as r
-    where r.route_date > %(last_day)s::date
-    group by 1
-),
 dense as (
     select
-        v.vehicle_id, v.vehicle_type, v.capacity_kg, v.commissioned_at,
-        v.odometer_km::numeric - coalesce(k.km, 0) as odometer_at_last_day, d.day,
+        v.vehicle_id, d.day,
         coalesce(r.km, 0) as km, coalesce(r.routes, 0) as routes,
         coalesce(e.maintenance, 0) as maintenance, coalesce(e.breakdowns, 0) as breakdowns,
         coalesce(e.kg, 0) as kg, greatest(r.last_ts, e.last_ts) as last_ts
@@ -53,12 +53,10 @@ dense as (
     cross join days as d
     left join route_days as r on r.vehicle_id = v.vehicle_id and r.day = d.day
     left join event_days as e on e.vehicle_id = v.vehicle_id and e.day = d.day
-    left join km_after_range as k on k.vehicle_id = v.vehicle_id
 ),
 windowed as (
     select
-        vehicle_id, vehicle_type, capacity_kg, commissioned_at, day,
-        odometer_at_last_day - coalesce(sum(km) over later, 0) as odometer_km,
+        vehicle_id, day,
         sum(km) over w7 as km_7d,
         sum(km) over w30 as km_30d,
         sum(routes) over w30 as route_days_30d,
@@ -82,18 +80,21 @@ windowed as (
         w7 as (partition by vehicle_id order by day rows between 6 preceding and current row),
         w30 as (partition by vehicle_id order by day rows between 29 preceding and current row),
         w90 as (partition by vehicle_id order by day rows between 89 preceding and current row),
-        w180 as (partition by vehicle_id order by day rows between 179 preceding and current row),
-        later as (
-            partition by vehicle_id order by day rows between 1 following and unbounded following
-        )
+        w180 as (partition by vehicle_id order by day rows between 179 preceding and current row)
 )
 select
     w.vehicle_id,
-    (w.day + 1)::timestamp at time zone 'UTC' as feature_ts,
-    greatest(w.last_source_ts, w.commissioned_at) as source_max_ts,
-    w.vehicle_type,
-    (w.day + 1 - (w.commissioned_at at time zone 'UTC')::date) as age_days,
-    w.odometer_km::float8,
+    t.feature_ts,
+    greatest(w.last_source_ts, v.commissioned_at, v.valid_from, o.updated_at) as source_max_ts,
+    v.vehicle_type,
+    (w.day + 1 - (v.commissioned_at at time zone 'UTC')::date) as age_days,
+    (o.odometer_km::numeric + coalesce((
+        select sum(r.total_distance_km::numeric)
+        from staging.routes as r
+        where r.vehicle_id = w.vehicle_id
+          and r.route_date > o.reading_day
+          and r.route_date <= w.day
+    ), 0))::float8 as odometer_km,
     w.km_7d::float8,
     w.km_30d::float8,
     w.route_days_30d,
@@ -101,8 +102,22 @@ select
     w.km_since_maintenance::float8,
     w.maintenance_180d,
     w.breakdowns_90d,
-    (w.kg_30d / nullif(w.capacity_kg::numeric * w.route_days_30d, 0))::float8
+    (w.kg_30d / nullif(v.capacity_kg::numeric * w.route_days_30d, 0))::float8
         as capacity_utilisation_30d
 from windowed as w
+cross join lateral (select (w.day + 1)::timestamp at time zone 'UTC' as feature_ts) as t
+join staging.vehicles_history as v  -- the vehicle as of feature_ts
+    on v.id = w.vehicle_id
+    and v.valid_from <= t.feature_ts
+    and (v.valid_to is null or v.valid_to > t.feature_ts)
+left join lateral (  -- the last odometer reading taken by feature_ts
+    select r.odometer_km, r.updated_at, (r.updated_at at time zone 'UTC')::date as reading_day
+    from staging.vehicles_history as r
+    where r.id = w.vehicle_id
+      and r.updated_at <= t.feature_ts
+      and r.odometer_km is not null
+    order by r.updated_at desc
+    limit 1
+) as o on true
 where w.day between %(first_day)s::date and %(last_day)s::date
-  and w.commissioned_at < (w.day + 1)::timestamp at time zone 'UTC'
+  and v.commissioned_at < t.feature_ts

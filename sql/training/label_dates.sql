@@ -1,2 +1,3 @@
--- The distinct as-of times of one build's labels, oldest first (the split cuts between them).
-select distinct label_ts from {labels} order by label_ts
+-- The distinct as-of times of one build's labels with their label counts, oldest first (the
+-- split cuts between them; the counts say how many rows the purge drops).
+select label_ts, count(*) as labels from {labels} group by label_ts order by label_ts

@@ -1,7 +1,8 @@
 -- Demand labels, one row per (bin_id, label_ts): label_ts is noon UTC of each as-of date on the
 -- grid [first_date, last_date]; label = kg collected by pickups of the bin with service_date in
--- (label_ts, label_ts + horizon] (0 when none). Bins not yet created at label_ts get no row, nor
--- bins already removed: a removed bin's updated_at is its removal (the last change it can have).
+-- (label_ts, label_ts + horizon] (0 when none). The population is the bins as they stood at
+-- label_ts (their version valid then, from staging history): not yet created, or already
+-- removed (a removal counts from its version's updated_at) -> no row.
 -- As-of dates whose horizon reaches past the latest service_date in staging are left out.
 with grid as (
     select (d + interval '12 hours') at time zone 'utc' as label_ts
@@ -25,7 +26,9 @@ select
     ), 0)::double precision as label
 from grid as g
 cross join observed as o
-join staging.bins as b
-    on b.created_at <= g.label_ts
+join staging.bins_history as b
+    on b.valid_from <= g.label_ts
+    and (b.valid_to is null or b.valid_to > g.label_ts)
+    and b.created_at <= g.label_ts
     and not (b.status = 'removed' and b.updated_at <= g.label_ts)
 where g.label_ts + %(horizon)s::interval <= o.until

@@ -83,7 +83,7 @@ def test_first_run_embeds_every_non_pickup_note_then_nothing(db):
             "select reloptions from pg_class where relname = 'service_event_embeddings_hnsw'"
         ).fetchone()
         before = _embedded_at(conn)
-    assert 300 < in_scope == meta["candidates"] == meta["embedded"] == stored[0]
+    assert 200 < in_scope == meta["candidates"] == meta["embedded"] == stored[0]
     assert stored[1:] == (1, True, 0)  # one model version, checksums match, no pickups
     assert metadata_rows == (stored[0], 384, 384)
     assert sorted(index[0]) == ["ef_construction=64", "m=16"]
@@ -134,7 +134,7 @@ def test_changed_text_re_embeds_only_that_event(embedded):
 def test_a_new_model_version_re_embeds_every_note(embedded, model):
     url, first, last = embedded
     meta = event_counts(materialize(url, embedding_assets, first, last, model=model))
-    assert meta["embedded"] == meta["candidates"] > 300
+    assert meta["embedded"] == meta["candidates"] > 200
     assert meta["skipped_unchanged"] == 0
     with psycopg.connect(url, autocommit=True) as conn:
         versions = conn.execute(

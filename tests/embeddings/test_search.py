@@ -1,7 +1,7 @@
 """Semantic search against real vectors: filters that still return k rows, SQL similarity, CLI."""
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import psycopg
@@ -140,10 +140,11 @@ def test_when_the_index_gives_up_the_exact_fallback_returns_k_rows(conn, model):
 
 def test_event_type_and_since_filters(conn, model, history):
     _, last = history
-    hits = search(conn, model, QUERY, k=7, event_type="complaint", since=date.fromisoformat(last))
-    assert hits, "the last day has complaints in this history"
+    since = date.fromisoformat(last) - timedelta(days=6)
+    hits = search(conn, model, QUERY, k=7, event_type="complaint", since=since)
+    assert hits, "the last week has complaints in this history"
     assert all(h.event_type == "complaint" for h in hits)
-    assert all(h.service_date.date().isoformat() >= last for h in hits)
+    assert all(h.service_date.date() >= since for h in hits)
     with pytest.raises(ValueError, match="unknown event type"):
         search(conn, model, QUERY, event_type="complaint'; --")
 

@@ -60,7 +60,8 @@ def test_default_window_spans_features_with_an_observed_horizon(conn, history):
 
 
 def test_split_by_time_never_puts_a_later_date_in_train(conn, history, tmp_path):
-    build = build_dataset(conn, CHURN, Window(), "run-1", store(tmp_path))
+    # Unpurged, so every date keeps its rows; test_split_purge covers what the purge drops.
+    build = build_dataset(conn, CHURN, Window(), "run-1", store(tmp_path), purge=False)
     spans = dict(
         (split, (first, last, dates))
         for split, first, last, dates in conn.execute(
@@ -122,9 +123,10 @@ def test_same_inputs_in_another_database_give_the_same_version(conn, history, se
 
 def test_a_changed_input_row_changes_the_version(conn, history, tmp_path):
     first = build_dataset(conn, CHURN, Window(), "run-1", store(tmp_path))
+    # 02-06 is a train date the purge keeps (train ends at valid_from 03-20 minus 30 days).
     conn.execute(
         "update features.customer_daily set complaints_30d = 4"
-        " where customer_id = %s and feature_ts = '2026-03-06 00:00+00'",
+        " where customer_id = %s and feature_ts = '2026-02-06 00:00+00'",
         (uid(5),),
     )
     second = build_dataset(conn, CHURN, Window(), "run-2", store(tmp_path))
@@ -135,7 +137,7 @@ def test_a_changed_input_row_changes_the_version(conn, history, tmp_path):
     assert conn.execute("select count(*) from training.datasets").fetchone()[0] == 2
     changed = conn.execute(
         "select customer_daily__complaints_30d from training.churn_risk"
-        " where customer_id = %s and label_ts = '2026-03-06 12:00+00'",
+        " where customer_id = %s and label_ts = '2026-02-06 12:00+00'",
         (uid(5),),
     ).fetchone()
     assert changed == (4,)

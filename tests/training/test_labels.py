@@ -13,10 +13,10 @@ MONDAYS = ["2026-03-02", "2026-03-09", "2026-03-16", "2026-03-23"]
 
 
 def labels(conn, tmp_path, task_name: str, first: str, last: str) -> dict:
-    """Build the task and return {(entity number, as-of date): label}."""
+    """Build the task unpurged (every label row kept) and return {(entity, as-of date): label}."""
     task = TASKS_BY_NAME[task_name]
     window = Window(date.fromisoformat(first), date.fromisoformat(last))
-    build_dataset(conn, task, window, "test", ArtifactStore(root=str(tmp_path)))
+    build_dataset(conn, task, window, "test", ArtifactStore(root=str(tmp_path)), purge=False)
     rows = conn.execute(
         f"select {task.entity_key}, (label_ts at time zone 'utc')::text, label"
         f" from training.{task.name}"

@@ -134,7 +134,10 @@ def built(conn, tmp_path):
     daily, weekly = _daily_history(rng), _weekly_history(rng)
     insert_features(conn, DAILY, daily)
     insert_features(conn, WEEKLY, weekly)
-    build = build_dataset(conn, TASK, WINDOW, "test-run", ArtifactStore(root=str(tmp_path)))
+    # Unpurged: the join is compared on every label row, the purge is test_split_purge's.
+    build = build_dataset(
+        conn, TASK, WINDOW, "test-run", ArtifactStore(root=str(tmp_path)), purge=False
+    )
     return build, daily, weekly
 
 

@@ -34,6 +34,7 @@ def _materialize(postgres, tmp_path, config: dict | None = None):
         resources={"postgres": postgres, "artifacts": ArtifactStore(root=str(tmp_path))},
         instance=dg.DagsterInstance.ephemeral(),
         run_config={"ops": {"training__churn_risk": {"config": config}}} if config else None,
+        raise_on_error=False,
     )
 
 
@@ -49,6 +50,8 @@ def test_materialize_reports_the_build(conn, postgres, tmp_path):
     assert sum(meta["split_counts"].value.values()) == count
     assert meta["parquet_path"].value.endswith(f"datasets/churn_risk/{version}.parquet")
     assert meta["window"].value == "2026-01-02..2026-04-14"
+    assert meta["horizon"].value == "30 days"
+    assert meta["purge"].value["enabled"] is True
     columns = [c.name for c in meta["dagster/column_schema"].schema.columns]
     assert columns[:3] == ["customer_id", "label_ts", "label"]
     assert columns[-1] == "split"
@@ -62,9 +65,22 @@ def test_config_chooses_the_window(conn, postgres, tmp_path):
     result = _materialize(
         postgres, tmp_path, {"first_label_date": "2026-03-06", "last_label_date": "2026-03-20"}
     )
-    assert result.success
+    # Three as-of dates: one each for train, valid and test; the 30-day horizon purges the
+    # first two (their windows reach into the next split), so only the test date keeps rows:
+    # the dataset is published, and its blocking has_training_rows check stops the training.
+    assert not result.success
+    failed = [e.check_name for e in result.get_asset_check_evaluations() if not e.passed]
+    assert failed == ["has_training_rows"]
+    meta = result.asset_materializations_for_node("training__churn_risk")[0].metadata
+    assert meta["window"].value == "2026-03-06..2026-03-20"
+    purge = meta["purge"].value
+    assert (purge["valid_from"], purge["test_from"]) == (
+        "2026-03-13T12:00:00+00:00",
+        "2026-03-20T12:00:00+00:00",
+    )
+    assert purge["rows_purged"]["train"] > 0 and purge["rows_purged"]["valid"] > 0
     dates = conn.execute(
         "select distinct (label_ts at time zone 'utc')::date::text from training.churn_risk"
         " order by 1"
     ).fetchall()
-    assert [d for (d,) in dates] == ["2026-03-06", "2026-03-13", "2026-03-20"]
+    assert [d for (d,) in dates] == ["2026-03-20"]

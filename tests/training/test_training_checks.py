@@ -33,15 +33,15 @@ def test_clean_dataset_passes_every_blocking_check(conn, postgres, tmp_path):
     result = materialize(postgres, tmp_path)
     assert result.success
     assert evaluations(result) == {
-        "has_rows": True, "keys_unique": True, "not_null": True, "no_leakage": True,
-        "label_balance": True,
+        "has_rows": True, "has_training_rows": True, "keys_unique": True, "not_null": True,
+        "no_leakage": True, "split_purged": True, "label_balance": True,
     }
     assert result.asset_materializations_for_node("model_candidate")
     recorded = conn.execute(
         "select count(*) from quality.check_results where asset_key = 'training/churn_risk'"
         " and passed"
     ).fetchone()[0]
-    assert recorded == 5
+    assert recorded == 7
 
 
 def test_a_leaking_feature_view_fails_the_dataset_and_blocks_downstream(conn, postgres, tmp_path):

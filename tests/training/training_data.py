@@ -18,6 +18,8 @@ from platform_assets.features.views import FeatureView
 from platform_assets.training.catalog import table_columns
 
 ORG = uuid.UUID(int=999_999)
+# Staging tables that keep every version: a row written here is also its only version.
+_WITH_HISTORY = {"organizations", "customers", "bins", "vehicles", "routes"}
 _DEFAULTS = {"text": "standard", "integer": 0, "smallint": 0, "double precision": 0.0}
 
 
@@ -40,14 +42,19 @@ def _staging_row(conn: psycopg.Connection, name: str, values: dict) -> None:
         "staged_at": stamp,
         **values,
     }
-    conn.execute(
-        sql.SQL("insert into {} ({}) values ({})").format(
-            table("staging", name),
-            sql.SQL(", ").join(map(sql.Identifier, row)),
-            sql.SQL(", ").join(map(sql.Placeholder, row)),
-        ),
-        row,
-    )
+    targets = [(name, row)]
+    if name in _WITH_HISTORY:  # one version, standing for the row since its creation
+        first = min(row.get("created_at", row["updated_at"]), row["updated_at"])
+        targets.append((f"{name}_history", row | {"valid_from": first}))
+    for target, values in targets:
+        conn.execute(
+            sql.SQL("insert into {} ({}) values ({})").format(
+                table("staging", target),
+                sql.SQL(", ").join(map(sql.Identifier, values)),
+                sql.SQL(", ").join(map(sql.Placeholder, values)),
+            ),
+            values,
+        )
 
 
 def add_customer(conn, n: int, created: str, churned: str | None = None) -> uuid.UUID:
