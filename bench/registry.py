@@ -19,6 +19,7 @@ BENCHMARKS: dict[str, str] = {
     "demo": "bench.demo_run",
     "training_pit": "bench.training_pit",
     "platform_load": "bench.platform_load",
+    "nightly_history": "bench.nightly_history",
 }
 
 

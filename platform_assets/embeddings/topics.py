@@ -24,13 +24,13 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
-from platform_assets.db.sql import compose, load_sql
+from platform_assets.db.sql import load_sql
 from platform_assets.embeddings.scope import EMBEDDING_COLUMN, EMBEDDINGS_TABLE, TOPIC_EVENT_TYPES
 from platform_assets.embeddings.store import column_dimensions
 from platform_assets.embeddings.vector_copy import read_vectors
 from platform_assets.embeddings.views import CUSTOMER_TOPICS_DAILY, MAX_TOPICS
 from platform_assets.features import registry
-from platform_assets.features.late import first_day_with_late_changes, mark_applied
+from platform_assets.features.late import write_with_late_changes
 from platform_assets.features.registry import view_columns
 
 VIEW_SQL = "embeddings/customer_topics_daily"
@@ -235,27 +235,14 @@ def _days_to_write(conn, first_day: str, last_day: str, refitted: bool) -> tuple
 
 
 def write_features(conn: psycopg.Connection, first_day: str, last_day: str) -> tuple[str, int]:
-    """Replace the view's rows of [first_day, last_day] (inside the caller's transaction),
-    starting earlier where a late change asks for it; return the first day and the rows."""
-    view = CUSTOMER_TOPICS_DAILY
-    first_day = first_day_with_late_changes(
-        conn, _VIEW_TABLE, view.name, view.source_tables, first_day
-    )
-    mark_applied(conn, view.name, view.source_tables, last_day)
-    params = {"first_day": first_day, "last_day": last_day}
+    """Replace the view's rows of [first_day, last_day] (inside the caller's transaction), and
+    the earlier days of the customers a late change touched; return the first day and rows."""
     columns = [name for name, _ in view_columns(conn, CUSTOMER_TOPICS_DAILY)]
     conn.execute("set local work_mem = '256MB'")  # the windows sort customers x days
-    conn.execute(compose("features/clear_partitions", view_table=_VIEW_TABLE), params)
-    rows = conn.execute(
-        compose(
-            "features/write_partitions",
-            view_table=_VIEW_TABLE,
-            columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
-            view_query=sql.SQL(load_sql(VIEW_SQL)),
-        ),
-        params,
-    ).rowcount
-    return first_day, rows
+    first, rows, _ = write_with_late_changes(
+        conn, CUSTOMER_TOPICS_DAILY, _VIEW_TABLE, columns, VIEW_SQL, first_day, last_day
+    )
+    return first, rows
 
 
 def materialize_topics(
@@ -279,7 +266,7 @@ def materialize_topics(
         assigned = conn.execute(load_sql("embeddings/assign_topics"), params).rowcount
         conn.execute(load_sql("embeddings/topic_sizes"))
         first, last = _days_to_write(conn, first_day, last_day, fit_texts is not None)
-        first, rows = write_features(conn, first, last)
+        _, rows = write_features(conn, first, last)
         report = TopicReport(fit_id, fit_texts is not None, fit_texts, first, last,
                              assigned=assigned)
         report.rows = rows

@@ -12,9 +12,9 @@ from datetime import date
 import dagster as dg
 from psycopg import sql
 
-from platform_assets.db.sql import compose, load_sql
+from platform_assets.db.sql import load_sql
 from platform_assets.features.checks import check_params, relation, view_checks
-from platform_assets.features.late import first_day_with_late_changes, mark_applied
+from platform_assets.features.late import write_with_late_changes
 from platform_assets.features.registry import (
     feature_columns,
     register,
@@ -52,31 +52,21 @@ def _lineage(view: FeatureView) -> dg.TableColumnLineage:
     return dg.TableColumnLineage(deps_by_column=deps)
 
 
-def write_view(conn, view: FeatureView, first_day: str, last_day: str) -> tuple[str, int]:
-    """Replace the view's rows for [first_day, last_day] in one transaction, starting earlier
-    where a late change asks for it; return the first day written and the rows."""
+def write_view(
+    conn, view: FeatureView, first_day: str, last_day: str
+) -> tuple[str, int, int]:
+    """Replace the view's rows for [first_day, last_day] in one transaction, and the earlier
+    days of the entities a late change touched; return the first day written, the rows and the
+    entities recomputed for late changes."""
     target = sql.Identifier("features", view.name)
     columns = [name for name, _ in view_columns(conn, view)]
     with conn.transaction():
         conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (view.table,))
-        first_day = first_day_with_late_changes(
-            conn, target, view.name, view.source_tables, first_day
-        )
-        mark_applied(conn, view.name, view.source_tables, last_day)
-        params = {"first_day": first_day, "last_day": last_day}
         # The windows sort entities x days; let that happen in memory rather than on disk.
         conn.execute("set local work_mem = '256MB'")
-        conn.execute(compose("features/clear_partitions", view_table=target), params)
-        cursor = conn.execute(
-            compose(
-                "features/write_partitions",
-                view_table=target,
-                columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
-                view_query=sql.SQL(load_sql(f"features/{view.name}")),
-            ),
-            params,
+        return write_with_late_changes(
+            conn, view, target, columns, f"features/{view.name}", first_day, last_day
         )
-        return first_day, cursor.rowcount
 
 
 def _partition_label(keys: dg.PartitionKeyRange) -> str:
@@ -87,9 +77,9 @@ def materialize_view(context: dg.AssetExecutionContext, postgres: PostgresResour
     keys = context.partition_key_range
     asset_key = dg.AssetKey(["features", view.name])
     with timed() as timing, postgres.connect() as conn:
-        first_day, rows = write_view(conn, view, keys.start, keys.end)
+        first_day, rows, late_entities = write_view(conn, view, keys.start, keys.end)
         checks = run_checks(
-            conn, postgres.url(), asset_key, relation(view), check_params(first_day, keys.end),
+            conn, postgres.url(), asset_key, relation(view), check_params(keys.start, keys.end),
             view_checks(view), partition_key=_partition_label(keys), run_id=context.run.run_id,
             data_version=view_version(conn, view),
         )
@@ -105,7 +95,8 @@ def materialize_view(context: dg.AssetExecutionContext, postgres: PostgresResour
             {"last_day": keys.end},
         )
         n_features = len(feature_columns(conn, view))
-    late = f" (from {first_day}: late changes)" if first_day < keys.start else ""
+    late = (f" (and {late_entities} entities from {first_day}: late changes)"
+            if late_entities else "")
     context.log.info(
         f"{view.table}: {rows} rows for {keys.start}..{keys.end}{late} (version {version})"
     )
@@ -113,7 +104,7 @@ def materialize_view(context: dg.AssetExecutionContext, postgres: PostgresResour
         check_results=checks,
         metadata={
             "dagster/row_count": rows,
-            "days_written": f"{first_day}..{keys.end}",
+            "late_entities_recomputed": late_entities,
             "late_days_recomputed": (date.fromisoformat(keys.start)
                                      - date.fromisoformat(first_day)).days,
             "quality_score": score,

@@ -1,43 +1,103 @@
-"""Late changes: a load that changes rows valid before its range makes feature views recompute.
+"""Late changes: a load that changes an entity's past makes the feature views recompute it.
 
-Ingest notes the valid day of every row it writes or deletes whose day lies before the run's
-first partition (`staging.late_changes`): a late parent's history, a correction of an old event,
-a deleted old event. A view materialized next starts from the earliest such day it has not
-applied yet, so its rows reflect the change from the change's valid time on, not only within the
-nightly lookback, and records what it applied in the same transaction as its rows.
+Ingest notes, per entity, the valid day of every row it writes or deletes whose day lies before
+the run's first partition (`staging.late_changes`): a late parent's history, a correction of an
+old event, a deleted old event. A view materialized next writes its range as usual, and then
+the days from the earliest pending change up to its range again, for those entities only, so
+its rows reflect a change from the change's valid time on (not only within the nightly
+lookback) at the cost of the entities touched, not of the whole population. What it applied is
+recorded in the same transaction as its rows.
 """
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from uuid import UUID
 
 import psycopg
 from psycopg import sql
 
 from platform_assets.db.sql import compose, load_sql
+from platform_assets.features.views import FeatureView
 
 
-def _params(view_name: str, source_tables: tuple[str, ...], **days: str) -> dict:
-    names = [name.removeprefix("staging.") for name in source_tables]
-    return {"view_name": view_name, "source_tables": names, **days}
+@dataclass(frozen=True)
+class LateWork:
+    """The days [first_day, last_day] to write again for `entities` only."""
+
+    first_day: str
+    last_day: str
+    entities: list[UUID]
 
 
-def first_day_with_late_changes(
-    conn: psycopg.Connection,
-    view_table: sql.Identifier,
-    view_name: str,
-    source_tables: tuple[str, ...],
-    first_day: str,
-) -> str:
-    """`first_day`, or the earliest pending late change before it (ISO date)."""
+def _params(view: FeatureView, **values) -> dict:
+    names = [name.removeprefix("staging.") for name in view.source_tables]
+    return {
+        "view_name": view.name, "entity_key": view.entity_key, "source_tables": names, **values
+    }
+
+
+def late_work(
+    conn: psycopg.Connection, view_table: sql.Identifier, view: FeatureView, first_day: str
+) -> LateWork | None:
+    """The pending late changes of `view` before `first_day`, or None."""
     row = conn.execute(
-        compose("features/late_start", view_table=view_table),
-        _params(view_name, source_tables, first_day=first_day),
+        compose("features/late_start", view_table=view_table), _params(view, first_day=first_day)
     ).fetchone()
-    late = row[0] if row else None
-    return late.isoformat() if late is not None and late.isoformat() < first_day else first_day
+    if row is None or row[0] is None or row[0].isoformat() >= first_day:
+        return None
+    day_before = (date.fromisoformat(first_day) - timedelta(days=1)).isoformat()
+    return LateWork(row[0].isoformat(), day_before, sorted(row[1]))
 
 
-def mark_applied(
-    conn: psycopg.Connection, view_name: str, source_tables: tuple[str, ...], last_day: str
-) -> None:
+def mark_applied(conn: psycopg.Connection, view: FeatureView, last_day: str) -> None:
+    conn.execute(load_sql("features/mark_late_applied"), _params(view, last_day=last_day))
+
+
+def write_days(
+    conn: psycopg.Connection,
+    view: FeatureView,
+    view_table: sql.Identifier,
+    columns: list[str],
+    query_name: str,
+    first_day: str,
+    last_day: str,
+    entities: list[UUID] | None = None,
+) -> int:
+    """Replace the view's rows of [first_day, last_day] (of `entities` only, when given)."""
+    params = {"first_day": first_day, "last_day": last_day, "entities": entities}
+    entity_key = sql.Identifier(view.entity_key)
     conn.execute(
-        load_sql("features/mark_late_applied"),
-        _params(view_name, source_tables, last_day=last_day),
+        compose("features/clear_partitions", view_table=view_table, entity_key=entity_key), params
     )
+    return conn.execute(
+        compose(
+            "features/write_partitions",
+            view_table=view_table,
+            columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
+            view_query=sql.SQL(load_sql(query_name)),
+        ),
+        params,
+    ).rowcount
+
+
+def write_with_late_changes(
+    conn: psycopg.Connection,
+    view: FeatureView,
+    view_table: sql.Identifier,
+    columns: list[str],
+    query_name: str,
+    first_day: str,
+    last_day: str,
+) -> tuple[str, int, int]:
+    """Write [first_day, last_day], then the pending late days of the entities they touch (in
+    the caller's transaction); return the first day written, the rows, and the entities
+    recomputed for late changes."""
+    late = late_work(conn, view_table, view, first_day)
+    mark_applied(conn, view, last_day)
+    rows = write_days(conn, view, view_table, columns, query_name, first_day, last_day)
+    if late is None:
+        return first_day, rows, 0
+    rows += write_days(
+        conn, view, view_table, columns, query_name, late.first_day, late.last_day, late.entities
+    )
+    return late.first_day, rows, len(late.entities)

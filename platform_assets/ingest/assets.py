@@ -2,6 +2,9 @@
 
 One pair per operational table, built from `SOURCE_TABLES`. A partition is the UTC day a row
 changed (`updated_at`), so a late correction of an old event arrives with the day it was made.
+Landing also reconciles keys with the source (`ingest.reconcile`): deletes land as tombstones,
+and rows no updated_at window would land (backdated, or without updated_at) land in the range's
+last partition. Staging keeps history and heals its quarantine (`ingest.staging`).
 Backfills run as one run over the whole range (`BackfillPolicy.single_run`), each step one
 set-based statement over all its partitions. Every write replaces its partition range inside one
 transaction: a crash leaves the previous data readable.

@@ -68,6 +68,7 @@ def stage_range(conn: psycopg.Connection, source: SourceTable, params: dict) -> 
                 "ingest/remove_deleted",
                 staging_table=table("staging", source.name),
                 valid_day=sql.SQL(source.valid_day),
+                entities=_entities(source),
             ),
             params,
         )
@@ -149,8 +150,8 @@ def _note_late_changes(
     conn: psycopg.Connection, source: SourceTable, batch: sql.Identifier, params: dict
 ) -> None:
     """Note the past days whose rows this load changed (after valid times are rebuilt)."""
-    if not _exists(conn, batch):
-        return  # no re-validation ran (a table without parents)
+    if not source.entities or not _exists(conn, batch):
+        return  # no feature reads it, or no re-validation ran (a table without parents)
     relation = history_table(source) if source.keeps_history else table("staging", source.name)
     conn.execute(
         compose(
@@ -158,8 +159,19 @@ def _note_late_changes(
             batch=batch,
             relation=relation,
             valid_day=sql.SQL(source.valid_day),
+            entities=_entities(source),
         ),
         params,
+    )
+
+
+def _entities(source: SourceTable) -> sql.Composable:
+    """`(entity key, column)` pairs of a VALUES list over the row alias `t` (code constants)."""
+    if not source.entities:
+        return sql.SQL("(null::text, null::uuid)")
+    return sql.SQL(", ").join(
+        sql.SQL("({}::text, t.{})").format(sql.Literal(key), sql.Identifier(column))
+        for key, column in source.entities
     )
 
 

@@ -34,6 +34,8 @@ class SourceTable:
     # The UTC day a row's facts hold from (over alias `t`): when a load changes rows whose day is
     # before its range, the feature views that read the table recompute from that day.
     valid_day: str = "(t.valid_from at time zone 'UTC')::date"
+    # The feature entities a row belongs to: (entity key, column of this table holding it).
+    entities: tuple[tuple[str, str], ...] = ()
 
 
 SOURCE_TABLES: tuple[SourceTable, ...] = (
@@ -53,6 +55,7 @@ SOURCE_TABLES: tuple[SourceTable, ...] = (
             Rule("churned without churned_at", "t.status = 'churned' and t.churned_at is null"),
         ),
         description="Customers of the operators, with service tier and churn status.",
+        entities=(("customer_id", "id"),),
     ),
     SourceTable(
         name="bins",
@@ -72,6 +75,7 @@ SOURCE_TABLES: tuple[SourceTable, ...] = (
             Rule("capacity_liters not positive", "t.capacity_liters <= 0"),
         ),
         description="Bins placed at customers, collected weekly.",
+        entities=(("bin_id", "id"), ("customer_id", "customer_id")),
     ),
     SourceTable(
         name="vehicles",
@@ -82,6 +86,7 @@ SOURCE_TABLES: tuple[SourceTable, ...] = (
             Rule("capacity_kg not positive", "t.capacity_kg <= 0"),
         ),
         description="Collection vehicles with odometer and status.",
+        entities=(("vehicle_id", "id"),),
     ),
     SourceTable(
         name="routes",
@@ -97,6 +102,7 @@ SOURCE_TABLES: tuple[SourceTable, ...] = (
         ),
         description="Daily vehicle routes: planned and completed stops, distance, duration.",
         valid_day="t.route_date",
+        entities=(("vehicle_id", "vehicle_id"),),
     ),
     SourceTable(
         name="service_events",
@@ -137,6 +143,9 @@ SOURCE_TABLES: tuple[SourceTable, ...] = (
         "breakdowns, with free-text descriptions.",
         keeps_history=False,
         valid_day="(t.service_date at time zone 'UTC')::date",
+        entities=(
+            ("customer_id", "customer_id"), ("bin_id", "bin_id"), ("vehicle_id", "vehicle_id")
+        ),
     ),
 )
 

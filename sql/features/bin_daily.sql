@@ -7,10 +7,11 @@ with days as (
     select d::date as day
     from generate_series(%(first_day)s::date - 89, %(last_day)s::date, interval '1 day') as d
 ),
-bins as (  -- every bin with a version valid at some feature_ts of the range
+bins as (  -- every bin (or each entity asked for) with a version valid in the range
     select distinct h.id as bin_id
     from staging.bins_history as h
-    where h.installed_at < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
+    where (%(entities)s::uuid[] is null or h.id = any(%(entities)s::uuid[]))
+      and h.installed_at < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
       and h.valid_from <= (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
       and (h.valid_to is null
            or h.valid_to > (%(first_day)s::date + 1)::timestamp at time zone 'UTC')

@@ -8,10 +8,11 @@ with days as (
     select d::date as day
     from generate_series(%(first_day)s::date - 89, %(last_day)s::date, interval '1 day') as d
 ),
-customers as (  -- every customer with a version valid at some feature_ts of the range
+customers as (  -- every customer (or each entity asked for) with a version valid in the range
     select distinct h.id as customer_id
     from staging.customers_history as h
-    where h.created_at < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
+    where (%(entities)s::uuid[] is null or h.id = any(%(entities)s::uuid[]))
+      and h.created_at < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
       and h.valid_from <= (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
       and (h.valid_to is null
            or h.valid_to > (%(first_day)s::date + 1)::timestamp at time zone 'UTC')

@@ -1,16 +1,19 @@
--- The earliest day before first_day that a late change of one of the view's source tables
--- touched and the view has not recomputed since the change was noted, but no earlier than the
--- view's oldest day (nothing older exists to correct). NULL: nothing to recompute.
+-- The entities of one view whose past a late change touched (before first_day) and that the view
+-- has not recomputed since the change was noted: the earliest such day, no earlier than the
+-- view's oldest day (nothing older exists to correct), and the entities. No row: nothing to do.
 with pending as (
-    select min(c.day) as day
+    select c.day, c.entity_id
     from staging.late_changes as c
     left join features.late_changes_applied as a
         on a.view_name = %(view_name)s and a.source_table = c.source_table and a.day = c.day
+        and a.entity_id = c.entity_id
     where c.source_table = any(%(source_tables)s)
+      and c.entity_key = %(entity_key)s
       and c.day < %(first_day)s::date
       and (a.noted_at is null or a.noted_at < c.noted_at)
 )
-select greatest(p.day, (select (min(feature_ts) at time zone 'UTC')::date - 1 from {view_table}))
+select
+    greatest(min(p.day), (select (min(feature_ts) at time zone 'UTC')::date - 1 from {view_table})),
+    array_agg(distinct p.entity_id)
 from pending as p
-where p.day is not null
-  and exists (select 1 from {view_table})
+having count(*) > 0 and exists (select 1 from {view_table})

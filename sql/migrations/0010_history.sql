@@ -57,22 +57,25 @@ create table quality.deleted_rows (
 );
 create index deleted_rows_partition on quality.deleted_rows (source_table, partition_key);
 
--- Days in the past that a load changed (valid time before the run's first partition: a late
--- parent's history, a correction of an old event, a deleted old event). Each feature view
--- recomputes from the earliest such day it has not applied yet, so its rows reflect a change
--- from the change's valid time on, not only within the nightly lookback.
+-- Entities whose past a load changed: one row per (source table, valid day before the run's
+-- range, entity) -- a late parent's history, a correction of an old event, a deleted old event.
+-- Each feature view recomputes those entities from that day on (only those entities), so its
+-- rows reflect a change from the change's valid time on, not only within the nightly lookback.
 create table staging.late_changes (
     source_table text not null,
     day date not null,
+    entity_key text not null,
+    entity_id uuid not null,
     noted_at timestamptz not null default now(),
-    primary key (source_table, day)
+    primary key (source_table, day, entity_key, entity_id)
 );
 create table features.late_changes_applied (
     view_name text not null,
     source_table text not null,
     day date not null,
+    entity_id uuid not null,
     noted_at timestamptz not null,
-    primary key (view_name, source_table, day)
+    primary key (view_name, source_table, day, entity_id)
 );
 
 alter table quality.rejected_rows
@@ -90,14 +93,17 @@ comment on table staging.customers_history is 'Every version of each customer wi
 comment on table staging.bins_history is 'Every version of each bin with its valid time (valid_from, valid_to; NULL = current).';
 comment on table staging.vehicles_history is 'Every version of each vehicle with its valid time (valid_from, valid_to; NULL = current).';
 comment on table staging.routes_history is 'Every version of each route with its valid time (valid_from, valid_to; NULL = current).';
-comment on table staging.late_changes is 'Past days (valid time before the loading run''s range) that a load changed, per source table: feature views recompute from them.';
+comment on table staging.late_changes is 'Entities whose past (valid time before the loading run''s range) a load changed: feature views recompute them from that day.';
 comment on column staging.late_changes.source_table is 'Operational table whose rows changed.';
 comment on column staging.late_changes.day is 'UTC day of the changed rows'' valid time (service_date, route_date, or a version''s valid_from).';
+comment on column staging.late_changes.entity_key is 'Which entity the changed row belongs to: customer_id, bin_id or vehicle_id.';
+comment on column staging.late_changes.entity_id is 'The entity.';
 comment on column staging.late_changes.noted_at is 'When the change was last noted.';
 comment on table features.late_changes_applied is 'Which late changes each feature view has recomputed (noted_at as applied).';
 comment on column features.late_changes_applied.view_name is 'Feature view (features.<view_name>).';
 comment on column features.late_changes_applied.source_table is 'Operational table whose late change was applied.';
 comment on column features.late_changes_applied.day is 'The late change''s day.';
+comment on column features.late_changes_applied.entity_id is 'The entity recomputed.';
 comment on column features.late_changes_applied.noted_at is 'noted_at of the change when the view applied it: a newer note is applied again.';
 comment on table raw.deletions is 'Tombstones: ids the reconcile found staged but gone from the source, landed per partition.';
 comment on table quality.deleted_rows is 'Rows deleted in the source and removed from staging: one row per delete, kept as evidence.';

@@ -102,6 +102,16 @@ def test_a_day_of_change_lands_from_its_valid_time_on(world, conn, materialize):
         (str(late["customer"]),),
     )[0]
     assert rejected == 3  # the children arrived before their parent
+    # Routes closed after midnight (the simulator plants them) pass vehicle_daily's checks.
+    closed_late = one(conn, "select count(*) from staging.routes"
+                            " where updated_at >= (route_date + 1)::timestamp at time zone 'UTC'")
+    assert closed_late[0] > 0
+    vehicle_checks = conn.execute(
+        "select check_name, bool_and(passed) from quality.check_results"
+        " where asset_key = 'features/vehicle_daily' and severity = 'error' group by 1"
+    ).fetchall()
+    assert ("no_future_source", True) in vehicle_checks
+    assert all(passed for _, passed in vehicle_checks), vehicle_checks
     before = feature_rows(conn)
     labels_before = demand_labels(conn, store)
 
