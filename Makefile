@@ -20,11 +20,13 @@ install: $(STAMP)
 demo: install  ## set up, simulate scale S, materialize everything, print what was built
 	$(BIN)/platform-assets demo
 
+PYTEST_WORKERS ?= 2
+
 test: install  ## the whole suite (slow tests included) against a throwaway embedded Postgres
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test-fast: install
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not slow"
 
 ui: install  ## dagster dev (webserver + daemon) on http://127.0.0.1:3000
 	$(BIN)/platform-assets ui
