@@ -27,6 +27,19 @@ alter table staging.routes_history
     add column valid_from timestamptz not null, add column valid_to timestamptz,
     add column deleted_at timestamptz, add primary key (id, updated_at);
 
+-- An upgrade keeps its data: each row staging already holds becomes the first version of its id
+-- (standing for its past, like any first version the platform sees).
+insert into staging.organizations_history
+select s.*, least(s.created_at, s.updated_at), null, null from staging.organizations as s;
+insert into staging.customers_history
+select s.*, least(s.created_at, s.updated_at), null, null from staging.customers as s;
+insert into staging.bins_history
+select s.*, least(s.created_at, s.updated_at), null, null from staging.bins as s;
+insert into staging.vehicles_history
+select s.*, least(s.created_at, s.updated_at), null, null from staging.vehicles as s;
+insert into staging.routes_history
+select s.*, least(s.created_at, s.updated_at), null, null from staging.routes as s;
+
 -- As-of joins look up the version of an id (or of a customer's bins) valid at a moment.
 create index customers_history_as_of on staging.customers_history (id, valid_from);
 create index bins_history_as_of on staging.bins_history (id, valid_from);

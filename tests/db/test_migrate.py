@@ -68,3 +68,28 @@ def test_badly_named_file_is_refused(tmp_path):
     (tmp_path / "1_nope.sql").write_text("select 1")
     with pytest.raises(MigrationError, match="NNNN_name"):
         discover(tmp_path)
+
+
+def test_upgrading_to_history_keeps_staged_rows_as_their_first_version(empty_db, tmp_path):
+    """A database staged before staging kept history: its rows become first versions."""
+    before = tmp_path / "before"
+    before.mkdir()
+    for path in discover():
+        if path.version < "0010":
+            shutil.copy(path.path, before / path.path.name)
+    with psycopg.connect(empty_db) as conn:
+        migrate(conn, before)
+        conn.execute(
+            "insert into staging.customers (id, organization_id, service_tier, status,"
+            " created_at, updated_at, partition_key, load_id, staged_at) values"
+            " (gen_random_uuid(), gen_random_uuid(), 'basic', 'active', '2025-03-01',"
+            " '2026-02-01', '2026-02-01', 'old', now())"
+        )
+        conn.commit()
+        assert [m.version for m in migrate(conn)][0] == "0010"
+        row = conn.execute(
+            "select service_tier, valid_from, valid_to, deleted_at"
+            " from staging.customers_history"
+        ).fetchall()
+    assert len(row) == 1 and row[0][0] == "basic" and row[0][2:] == (None, None)
+    assert row[0][1].isoformat().startswith("2025-03-01")
