@@ -158,6 +158,7 @@ class TopicConfig(dg.Config):
 _TOPIC_SQL = (
     topics.VIEW_SQL, "embeddings/topic_fit_inputs", "embeddings/assign_topics",
     "embeddings/drop_stale_topics", "features/clear_partitions", "features/write_partitions",
+    "features/late_start", "features/mark_late_applied",
 )
 
 

@@ -56,6 +56,7 @@ _STAGING_SQL = (
     "ingest/drop_rejected_versions",
     "ingest/stage",
     "ingest/write_versions",
+    "ingest/tombstones",
     "ingest/close_deleted",
     "ingest/remove_deleted",
     "ingest/retry_raw",

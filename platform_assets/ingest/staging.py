@@ -60,6 +60,7 @@ def stage_range(conn: psycopg.Connection, source: SourceTable, params: dict) -> 
     conn.execute(load_sql("ingest/clear_rejected"), params)
     conn.execute(compose("ingest/reject", batch=_BATCH), params)
     _write(conn, source, columns, _BATCH, _WRITTEN, params)
+    conn.execute(load_sql("ingest/tombstones"), params)
     if source.keeps_history:
         conn.execute(compose("ingest/close_deleted", history_table=history_table(source)), params)
     else:
@@ -75,7 +76,7 @@ def stage_range(conn: psycopg.Connection, source: SourceTable, params: dict) -> 
     healed_partitions = _heal(conn, source, columns, params)
     if source.keeps_history:
         _rebuild_current(conn, source, columns)
-    for batch in (_BATCH, _RETRY):
+    for batch in (_BATCH, _RETRY) if source.parents else (_BATCH,):
         _note_late_changes(conn, source, batch, params)
     conn.execute(compose("ingest/count_outcomes", batch=_BATCH, written=_WRITTEN), params)
     counts = conn.execute(
@@ -131,8 +132,9 @@ def _write(
     else:
         statement = stage_statement(source, columns, batch)
     conn.execute(
-        sql.SQL("create temp table if not exists {} (id uuid, partition_key text)"
-                " on commit drop").format(written)
+        sql.SQL("create temp table {} (id uuid, partition_key text) on commit drop").format(
+            written
+        )
     )
     conn.execute(
         sql.SQL("with w as ({}) insert into {} select id, partition_key from w").format(
@@ -150,8 +152,8 @@ def _note_late_changes(
     conn: psycopg.Connection, source: SourceTable, batch: sql.Identifier, params: dict
 ) -> None:
     """Note the past days whose rows this load changed (after valid times are rebuilt)."""
-    if not source.entities or not _exists(conn, batch):
-        return  # no feature reads it, or no re-validation ran (a table without parents)
+    if not source.entities:
+        return  # no feature view reads this table
     relation = history_table(source) if source.keeps_history else table("staging", source.name)
     conn.execute(
         compose(
@@ -175,21 +177,11 @@ def _entities(source: SourceTable) -> sql.Composable:
     )
 
 
-def _exists(conn: psycopg.Connection, temp_table: sql.Identifier) -> bool:
-    return conn.execute("select to_regclass(%s) is not null", (temp_table.as_string(conn),)
-                        ).fetchone()[0]
-
-
 def _heal(
     conn: psycopg.Connection, source: SourceTable, columns: list[Column], params: dict
 ) -> list[str]:
     """Stage the open unknown-parent rejections of other partitions whose parent now exists;
     return the partitions of the rejections resolved."""
-    conn.execute(
-        sql.SQL("create temp table {} (id uuid, partition_key text) on commit drop").format(
-            _RETRY_WRITTEN
-        )
-    )
     fk_reasons = [f"unknown {fk}" for fk in source.parents]
     if not fk_reasons:
         return []

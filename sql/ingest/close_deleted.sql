@@ -1,17 +1,10 @@
--- Closes the newest version of each id that a tombstone in the range says the source deleted
+-- Closes the newest version of each id that a tombstone in _gone says the source deleted
 -- (valid_to = deleted_at = when the platform saw it gone), records each delete in
 -- quality.deleted_rows, and adds the ids to _touched so their current state is rebuilt.
-with gone as (
-    select distinct on (d.id) d.id::uuid as id, d.partition_key, d.detected_at
-    from raw.deletions as d
-    where d.source_table = %(source_table)s
-      and d.partition_key between %(first_partition)s and %(last_partition)s
-    order by d.id, d.detected_at
-),
-closed as (
+with closed as (
     update {history_table} as h
     set valid_to = g.detected_at, deleted_at = g.detected_at
-    from gone as g
+    from _gone as g
     where h.id = g.id
       and h.deleted_at is null
       and h.updated_at = (select max(n.updated_at) from {history_table} as n where n.id = g.id)

@@ -1,4 +1,4 @@
--- The outcome counts of every partition in {batch} or with a tombstone in the range, into the
+-- The outcome counts of every partition in {batch} or with a tombstone (_gone), into the
 -- temp table _counts, each taken from what was written: rows staged from {written}, rows
 -- rejected from quality.rejected_rows (this run's), deletes and resolved rejections from their
 -- evidence. Checked (in = staged + rejected + superseded) before ingest/record_counts stores them.
@@ -20,9 +20,7 @@ select
 from (
     select partition_key from {batch}
     union
-    select partition_key from raw.deletions
-    where source_table = %(source_table)s
-      and partition_key between %(first_partition)s and %(last_partition)s
+    select partition_key from _gone
 ) as p
 left join (
     select

@@ -1,16 +1,9 @@
--- Removes from a staging table without history every row that a tombstone in the range says the
+-- Removes from a staging table without history every row that a tombstone in _gone says the
 -- source deleted, records each delete in quality.deleted_rows, and notes the entities whose
 -- past the delete changed in staging.late_changes (as ingest/note_late_changes does for writes).
-with gone as (
-    select distinct on (d.id) d.id::uuid as id, d.partition_key, d.detected_at
-    from raw.deletions as d
-    where d.source_table = %(source_table)s
-      and d.partition_key between %(first_partition)s and %(last_partition)s
-    order by d.id, d.detected_at
-),
-removed as (
+with removed as (
     delete from {staging_table} as t
-    using gone as g
+    using _gone as g
     where t.id = g.id
     returning t.*, g.partition_key as gone_partition, g.detected_at
 ),

@@ -5,48 +5,36 @@
 -- except the first version of an id, which stands for the row's past back to created_at (the
 -- platform never saw an older one); valid_to is the next version's valid_from, or when the
 -- platform saw the row gone (deleted_at); NULL = current.
-create table staging.organizations_history (like staging.organizations);
-create table staging.customers_history (like staging.customers);
-create table staging.bins_history (like staging.bins);
-create table staging.vehicles_history (like staging.vehicles);
-create table staging.routes_history (like staging.routes);
-
-alter table staging.organizations_history
-    add column valid_from timestamptz not null, add column valid_to timestamptz,
-    add column deleted_at timestamptz, add primary key (id, updated_at);
-alter table staging.customers_history
-    add column valid_from timestamptz not null, add column valid_to timestamptz,
-    add column deleted_at timestamptz, add primary key (id, updated_at);
-alter table staging.bins_history
-    add column valid_from timestamptz not null, add column valid_to timestamptz,
-    add column deleted_at timestamptz, add primary key (id, updated_at);
-alter table staging.vehicles_history
-    add column valid_from timestamptz not null, add column valid_to timestamptz,
-    add column deleted_at timestamptz, add primary key (id, updated_at);
-alter table staging.routes_history
-    add column valid_from timestamptz not null, add column valid_to timestamptz,
-    add column deleted_at timestamptz, add primary key (id, updated_at);
-
--- An upgrade keeps its data: each row staging already holds becomes the first version of its id
--- (standing for its past, like any first version the platform sees).
-insert into staging.organizations_history
-select s.*, least(s.created_at, s.updated_at), null, null from staging.organizations as s;
-insert into staging.customers_history
-select s.*, least(s.created_at, s.updated_at), null, null from staging.customers as s;
-insert into staging.bins_history
-select s.*, least(s.created_at, s.updated_at), null, null from staging.bins as s;
-insert into staging.vehicles_history
-select s.*, least(s.created_at, s.updated_at), null, null from staging.vehicles as s;
-insert into staging.routes_history
-select s.*, least(s.created_at, s.updated_at), null, null from staging.routes as s;
-
--- As-of joins look up the version of an id (or of a customer's bins) valid at a moment.
-create index customers_history_as_of on staging.customers_history (id, valid_from);
-create index bins_history_as_of on staging.bins_history (id, valid_from);
+--
+-- Each history table is its staging table's columns plus the valid time, keyed by version. An
+-- upgrade keeps its data: each row staging already holds becomes the first version of its id.
+-- As-of joins look up the version of an id valid at a moment (index on id, valid_from).
+do $$
+declare
+    t text;
+begin
+    foreach t in array array['organizations', 'customers', 'bins', 'vehicles', 'routes'] loop
+        execute format('create table staging.%I (like staging.%I)', t || '_history', t);
+        execute format(
+            'alter table staging.%I add column valid_from timestamptz not null,'
+            ' add column valid_to timestamptz, add column deleted_at timestamptz,'
+            ' add primary key (id, updated_at)', t || '_history');
+        execute format(
+            'insert into staging.%I select s.*, least(s.created_at, s.updated_at), null, null'
+            ' from staging.%I as s', t || '_history', t);
+        execute format('create index %I on staging.%I (id, valid_from)',
+            t || '_history_as_of', t || '_history');
+        execute format('comment on column staging.%I.valid_from is %L', t || '_history',
+            'From when this version holds: its updated_at, or created_at for the first version the platform saw.');
+        execute format('comment on column staging.%I.valid_to is %L', t || '_history',
+            'Until when this version holds (exclusive): the next version''s valid_from, or deleted_at; NULL = current.');
+        execute format('comment on column staging.%I.deleted_at is %L', t || '_history',
+            'Set on the last version of a row deleted in the source: when the platform saw it gone.');
+    end loop;
+end
+$$;
+-- A customer's bins as of a moment (customer_daily's active bins).
 create index bins_history_customer on staging.bins_history (customer_id, valid_from);
-create index vehicles_history_as_of on staging.vehicles_history (id, valid_from);
-create index routes_history_as_of on staging.routes_history (id, valid_from);
-create index organizations_history_as_of on staging.organizations_history (id, valid_from);
 
 -- Keys that the reconcile found in staging but no longer in the source, landed like rows.
 create table raw.deletions (
@@ -135,17 +123,3 @@ comment on column raw.deletions.id is 'The vanished id.';
 comment on column raw.deletions.partition_key is 'Partition of the run that detected it.';
 comment on column raw.deletions.load_id is 'Dagster run that detected it.';
 comment on column raw.deletions.detected_at is 'When the reconcile saw the key gone.';
-do $$
-declare
-    t text;
-begin
-    foreach t in array array['organizations', 'customers', 'bins', 'vehicles', 'routes'] loop
-        execute format('comment on column staging.%I.valid_from is %L', t || '_history',
-            'From when this version holds: its updated_at, or created_at for the first version the platform saw.');
-        execute format('comment on column staging.%I.valid_to is %L', t || '_history',
-            'Until when this version holds (exclusive): the next version''s valid_from, or deleted_at; NULL = current.');
-        execute format('comment on column staging.%I.deleted_at is %L', t || '_history',
-            'Set on the last version of a row deleted in the source: when the platform saw it gone.');
-    end loop;
-end
-$$;
