@@ -351,6 +351,7 @@ def rerun(ctx: Context, url: str, data: Data, models: Models) -> dict[str, Any]:
 
     from platform_assets.embeddings.assets import EmbeddingConfig, embedding_assets
     from platform_assets.embeddings.store import ensure_index
+    from platform_assets.partitions import range_tags
     from platform_assets.resources import PostgresResource
 
     config = EmbeddingConfig()
@@ -361,8 +362,7 @@ def rerun(ctx: Context, url: str, data: Data, models: Models) -> dict[str, Any]:
     core_s += time.perf_counter() - started
     ctx.log(f"  no-change re-run, core (embed_range + ensure_index): {core_s:.2f}s, embedded "
             f"{report.embedded}, unchanged {report.unchanged:,}")
-    tags = {"dagster/asset_partition_range_start": data.first,
-            "dagster/asset_partition_range_end": data.last}
+    tags = range_tags(data.first, data.last)
     resources = {"postgres": PostgresResource(database_url=url), "embedding_model": models.asset}
     with dg.DagsterInstance.ephemeral() as instance:
         started = time.perf_counter()

@@ -3,14 +3,16 @@
 import dagster as dg
 
 from platform_assets.dashboards.assets import dashboard_assets
-from platform_assets.embeddings.assets import embedding_assets, topic_assets
+from platform_assets.embeddings.assets import embedding_assets
 from platform_assets.embeddings.model import EmbeddingModel
 from platform_assets.features.assets import feature_assets
+from platform_assets.features.customer_topics_daily import customer_topics_daily
 from platform_assets.freshness import with_nightly_freshness
 from platform_assets.ingest.assets import ingest_assets
 from platform_assets.jobs import dashboard_refresh, demo_advance, nightly_refresh, weekly_training
-from platform_assets.models.assets import model_assets, prediction_assets, promotion_assets
+from platform_assets.models.assets import model_assets, promotion_assets
 from platform_assets.monitoring.assets import monitoring_assets
+from platform_assets.predictions.assets import prediction_assets
 from platform_assets.resources import ArtifactStore, PostgresResource
 from platform_assets.schedules import schedules
 from platform_assets.sensors import sensors
@@ -18,7 +20,7 @@ from platform_assets.training.assets import training_assets
 
 defs = dg.Definitions(
     assets=[
-        *with_nightly_freshness([*ingest_assets, *feature_assets, *topic_assets]),
+        *with_nightly_freshness([*ingest_assets, *feature_assets, customer_topics_daily]),
         *embedding_assets, *training_assets, *model_assets, *promotion_assets, *prediction_assets,
         *monitoring_assets, *dashboard_assets,
     ],

@@ -5,22 +5,32 @@ module fills those variables the same way for every entry point (CLI, `make ui`,
 """
 
 import os
+from pathlib import Path
 
 import dagster as dg
-from dagster._core.storage.tags import (
-    ASSET_PARTITION_RANGE_END_TAG,
-    ASSET_PARTITION_RANGE_START_TAG,
-)
 
 from platform_assets.db import server
-from platform_assets.settings import PROJECT_ROOT, platform_home
+from platform_assets.partitions import range_tags
+from platform_assets.settings import IN_CHECKOUT, PROJECT_ROOT, platform_home
+
+
+def _default_dagster_home(home: Path) -> str:
+    """The checkout's root, where its `dagster.yaml` lives. A wheel ships no `dagster.yaml`
+    (deployments bring their own: set DAGSTER_HOME, see deploy/), so an installed package run
+    without one gets Dagster's defaults (SQLite) under `$PLATFORM_HOME/dagster`, never files
+    written into site-packages."""
+    if IN_CHECKOUT:
+        return str(PROJECT_ROOT)
+    path = home / "dagster"
+    path.mkdir(parents=True, exist_ok=True)  # DagsterInstance.get() requires it to exist
+    return str(path)
 
 
 def dagster_env() -> dict[str, str]:
     """The variables `dagster.yaml` needs; DAGSTER_PG_URL may hold a password: never print it."""
     home = platform_home()
     return {
-        "DAGSTER_HOME": os.environ.get("DAGSTER_HOME") or str(PROJECT_ROOT),
+        "DAGSTER_HOME": os.environ.get("DAGSTER_HOME") or _default_dagster_home(home),
         "DAGSTER_PG_URL": server.dagster_storage_url(),
         "PLATFORM_DAGSTER_DIR": str(home / "dagster"),
         "PLATFORM_HOME": str(home),
@@ -92,9 +102,7 @@ def run_partitions(
     from platform_assets.definitions import defs
 
     job = defs.resolve_job_def(job_name)
-    tags = (tags or {}) | {
-        ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last
-    }
+    tags = (tags or {}) | range_tags(first, last)
     keys = list(selection.resolve(defs.resolve_asset_graph())) if selection else None
     return job.execute_in_process(
         instance=instance or dagster_instance(), tags=tags, asset_selection=keys

@@ -4,13 +4,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
-from platform_assets.dashboards import DASHBOARDS_GROUP
+from platform_assets import keys
 from platform_assets.resources import PostgresResource
 
 NIGHTLY_REFRESH = "nightly_refresh"
 DASHBOARD_REFRESH = "dashboard_refresh"
 DEMO_ADVANCE = "demo_advance"
-DATA_GROUPS = ("ingest", "features", "embeddings")  # what the nightly job builds before scoring
+# What the nightly job builds before scoring.
+DATA_GROUPS = (keys.INGEST, keys.FEATURES, keys.EMBEDDINGS)
 WEEKLY_TRAINING = "weekly_training"
 
 # In-process by default: on small machines the multiprocess executor costs seconds per step, far
@@ -20,7 +21,7 @@ EXECUTOR = dg.multi_or_in_process_executor
 IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
 nightly_refresh = dg.define_asset_job(
     NIGHTLY_REFRESH,
-    selection=dg.AssetSelection.groups(*DATA_GROUPS, "predictions"),
+    selection=dg.AssetSelection.groups(*DATA_GROUPS, keys.PREDICTIONS),
     executor_def=EXECUTOR,
     config=IN_PROCESS,
     description="The latest daily partitions of ingest, the embeddings, the feature views and "
@@ -29,7 +30,7 @@ nightly_refresh = dg.define_asset_job(
 
 weekly_training = dg.define_asset_job(
     WEEKLY_TRAINING,
-    selection=dg.AssetSelection.groups("training", "models"),
+    selection=dg.AssetSelection.groups(keys.TRAINING, keys.MODELS),
     executor_def=EXECUTOR,
     config=IN_PROCESS,
     description="Rebuild the training datasets from the feature store as it stands, run their "
@@ -38,7 +39,7 @@ weekly_training = dg.define_asset_job(
 
 dashboard_refresh = dg.define_asset_job(
     DASHBOARD_REFRESH,
-    selection=dg.AssetSelection.groups(DASHBOARDS_GROUP),
+    selection=dg.AssetSelection.groups(keys.MONITORING, keys.DASHBOARDS),
     executor_def=EXECUTOR,
     config=IN_PROCESS,
     description="A database-activity snapshot, then every analytics materialized view "

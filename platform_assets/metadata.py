@@ -9,26 +9,19 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
-from platform_assets.db.sql import identifier
+from platform_assets.db.catalog import table_columns
 
 
 def table_schema(conn: psycopg.Connection, schema: str, name: str) -> dg.TableSchema:
-    rows = conn.execute(
-        "select a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,"
-        " col_description(a.attrelid, a.attnum)"
-        " from pg_attribute a where a.attrelid = %s::regclass and a.attnum > 0"
-        " and not a.attisdropped order by a.attnum",
-        (f"{identifier(schema)}.{identifier(name)}",),
-    ).fetchall()
     return dg.TableSchema(
         columns=[
             dg.TableColumn(
-                name=col,
-                type=type_,
-                description=comment,
-                constraints=dg.TableColumnConstraints(nullable=not notnull),
+                name=column.name,
+                type=column.type,
+                description=column.comment,
+                constraints=dg.TableColumnConstraints(nullable=not column.not_null),
             )
-            for col, type_, notnull, comment in rows
+            for column in table_columns(conn, schema, name)
         ]
     )
 

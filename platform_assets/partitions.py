@@ -7,6 +7,11 @@ import dagster as dg
 PARTITION_START = "2025-01-01"
 DAILY = dg.DailyPartitionsDefinition(start_date=PARTITION_START, timezone="UTC")
 
+# The run tags that make one run cover a partition range. Dagster spells them only in a private
+# module (dagster._core.storage.tags), so they are spelled here, once.
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
 # Single-run backfills are the point of daily assets here; accept that the parameter is beta.
 warnings.filterwarnings("ignore", message=".*backfill_policy", category=dg.BetaWarning)
 
@@ -20,3 +25,13 @@ def daily_asset(**kwargs):
     return dg.asset(
         partitions_def=DAILY, backfill_policy=dg.BackfillPolicy.single_run(), **kwargs
     )
+
+
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """Run tags for one run over the partitions `first`..`last` (both included)."""
+    return {RANGE_START_TAG: first, RANGE_END_TAG: last}
+
+
+def range_label(days: dg.PartitionKeyRange) -> str:
+    """A run's partitions as one label: the day, or `first..last` for a range."""
+    return days.start if days.start == days.end else f"{days.start}..{days.end}"

@@ -16,7 +16,7 @@ from datetime import timedelta
 import dagster as dg
 
 from platform_assets.jobs import DASHBOARD_REFRESH, DEMO_ADVANCE, NIGHTLY_REFRESH, WEEKLY_TRAINING
-from platform_assets.partitions import DAILY
+from platform_assets.partitions import DAILY, range_tags
 
 DEFAULT_LOOKBACK_DAYS = 3
 
@@ -50,10 +50,7 @@ def nightly_refresh_schedule(context: dg.ScheduleEvaluationContext):
     first, last = nightly_range(context.scheduled_execution_time.date())
     return dg.RunRequest(
         run_key=f"nightly-{last}",
-        tags={
-            "dagster/asset_partition_range_start": first,
-            "dagster/asset_partition_range_end": last,
-        },
+        tags=range_tags(first, last),
     )
 
 

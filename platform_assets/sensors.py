@@ -3,12 +3,12 @@
 import dagster as dg
 
 from platform_assets.models import registry
+from platform_assets.partitions import RANGE_END_TAG, RANGE_START_TAG
 from platform_assets.resources import PostgresResource
 
 RUN_FAILURE_AUDIT = "run_failure_audit"
 _TAGS_KEPT = ("dagster/schedule_name", "dagster/sensor_name", "dagster/backfill",
-              "dagster/asset_partition_range_start", "dagster/asset_partition_range_end",
-              "dagster/partition")
+              RANGE_START_TAG, RANGE_END_TAG, "dagster/partition")
 
 
 @dg.run_failure_sensor(

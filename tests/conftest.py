@@ -12,10 +12,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from testkit import TEMPLATE, create_database, range_tags
+from testkit import TEMPLATE, create_database
 
 from platform_assets.db import server
 from platform_assets.db.migrate import migrate
+from platform_assets.partitions import range_tags
 from platform_assets.resources import PostgresResource
 
 
@@ -82,7 +83,6 @@ def postgres(db_url) -> PostgresResource:
 
 
 # --- running assets -----------------------------------------------------------------------------
-
 
 
 @pytest.fixture

@@ -7,11 +7,14 @@ import os
 import signal
 import socket
 import subprocess
+from collections.abc import Iterable, Mapping
 
 import dagster as dg
 import psycopg
+from psycopg import sql
 
 from platform_assets.db import server
+from platform_assets.partitions import RANGE_END_TAG, RANGE_START_TAG
 
 TEMPLATE = "platform_template"
 END_DATE = "2026-06-30"  # the simulated history used by ingest tests ends here (a Tuesday)
@@ -30,11 +33,35 @@ def create_database(server_url: str, name: str, template: str | None = None) -> 
     return server.with_database(server_url, name)
 
 
-def range_tags(first: str, last: str) -> dict[str, str]:
-    return {
-        "dagster/asset_partition_range_start": first,
-        "dagster/asset_partition_range_end": last,
-    }
+def fingerprint(
+    conn: psycopg.Connection,
+    table: str,
+    where: Mapping[str, object] | None = None,
+    drop: Iterable[str] = (),
+) -> tuple[int, str]:
+    """(rows, md5 of the rows) of `table` ("schema.name"): only the rows whose columns equal the
+    values of `where`, each row as jsonb text without the `drop` columns (what differs between
+    two loads of the same rows: load ids, timestamps).
+
+    Rows are hashed in the order of their text, so the result needs no key and ignores physical
+    order; equal fingerprints mean equal multisets of rows.
+    """
+    where = dict(where or {})
+    conditions = [sql.SQL("{} = %s").format(sql.Identifier(column)) for column in where]
+    query = sql.SQL(
+        "select count(*), md5(coalesce(string_agg(r, '|' order by r), ''))"
+        " from (select (to_jsonb(t) - %s::text[])::text as r from {} t where {}) s"
+    ).format(
+        sql.Identifier(*table.split(".")),
+        sql.SQL(" and ").join(conditions) if conditions else sql.SQL("true"),
+    )
+    count, digest = conn.execute(query, [list(drop), *where.values()]).fetchone()
+    return count, digest
+
+
+def partition_range(tags: dict[str, str]) -> tuple[str, str]:
+    """The (first, last) partitions a run's tags ask for: the inverse of `range_tags`."""
+    return tags[RANGE_START_TAG], tags[RANGE_END_TAG]
 
 
 def metadata(result, key: str) -> dict:

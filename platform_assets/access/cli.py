@@ -13,6 +13,7 @@ import psycopg
 from platform_assets.access import roles
 from platform_assets.access.dictionary import default_path, write_dictionary
 from platform_assets.db import server
+from platform_assets.db.connect import CLI_APPLICATION, ConnectFailed, connect
 from platform_assets.db.migrate import MigrationError, migrate
 
 _SHOWN_UNCOMMENTED = 5
@@ -51,9 +52,11 @@ def cmd_roles(args: argparse.Namespace) -> None:
     try:
         password = roles.analyst_password()
         url = server.database_url()
-        with psycopg.connect(url, autocommit=True) as conn:
+        with connect(url, CLI_APPLICATION) as conn:
             migrate(conn)  # the grants name the platform's schemas and tables
             applied = roles.apply_roles(conn, password)
+    except ConnectFailed:
+        raise  # an OSError: platform-assets prints it with its hint
     except (roles.AccessError, MigrationError, psycopg.Error, OSError) as error:
         _fail(error, password)
     print(applied.summary())
@@ -63,8 +66,10 @@ def cmd_roles(args: argparse.Namespace) -> None:
 
 def cmd_docs(args: argparse.Namespace) -> None:
     try:
-        with psycopg.connect(server.database_url(), autocommit=True) as conn:
+        with connect(server.database_url(), CLI_APPLICATION) as conn:
             written = write_dictionary(conn, args.out or default_path())
+    except ConnectFailed:
+        raise  # an OSError: platform-assets prints it with its hint
     except (psycopg.Error, OSError) as error:
         _fail(error)
     print(f"wrote {written.path}: {written.relations} tables and views, {written.columns} columns")

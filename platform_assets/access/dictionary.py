@@ -18,7 +18,7 @@ from platform_assets.access.roles import (
     QUALITY_TABLES,
 )
 from platform_assets.db.sql import load_sql
-from platform_assets.settings import PROJECT_ROOT
+from platform_assets.settings import IN_CHECKOUT, PROJECT_ROOT
 
 DICTIONARY_SCHEMAS = (
     "features", "training", "vectors", "analytics", "ml", "monitoring", "quality", "staging",
@@ -27,7 +27,11 @@ KINDS = {"r": "table", "p": "partitioned table", "v": "view", "m": "materialized
 
 
 def default_path() -> Path:
-    return PROJECT_ROOT / "docs" / "DATA_DICTIONARY.md"
+    """The checkout's docs/ (the dictionary is committed with the code that made it); from an
+    installed wheel, the current directory (site-packages is no place to write)."""
+    if IN_CHECKOUT:
+        return PROJECT_ROOT / "docs" / "DATA_DICTIONARY.md"
+    return Path.cwd() / "DATA_DICTIONARY.md"
 
 
 @dataclass(frozen=True)

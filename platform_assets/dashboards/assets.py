@@ -17,20 +17,15 @@ import dagster as dg
 import pandas as pd
 from psycopg import sql
 
-from platform_assets.dashboards import DASHBOARDS_GROUP, charts, report
-from platform_assets.dashboards.views import DASHBOARD_VIEWS, DashboardView
+from platform_assets import keys
+from platform_assets.dashboards import charts, report
+from platform_assets.dashboards.views import DASHBOARD_VIEWS, SCHEMA, DashboardView
+from platform_assets.db.catalog import table_columns
+from platform_assets.db.locks import lock_relation
 from platform_assets.metadata import preview, table_schema, timed
 from platform_assets.resources import PostgresResource
 
-OWNERS = ["team:ml-platform"]
-REPORT_KEY = dg.AssetKey(["dashboards", "report"])
 _VERSION = re.compile(r"definition ([0-9a-f]{16})$")
-
-__all__ = ["DASHBOARDS_GROUP", "dashboard_assets"]
-
-
-def view_key(view: DashboardView) -> dg.AssetKey:
-    return dg.AssetKey(["dashboards", view.name])
 
 
 @dataclass(frozen=True)
@@ -61,14 +56,7 @@ def _create(conn, view: DashboardView, replace: bool) -> None:
             view.relation, sql.SQL(view.query)
         )
     )
-    names = [
-        name
-        for (name,) in conn.execute(
-            "select attname from pg_attribute where attrelid = %s::regclass and attnum > 0"
-            " order by attnum",
-            (f"analytics.{view.name}",),
-        )
-    ]
+    names = [column.name for column in table_columns(conn, SCHEMA, view.name)]
     declared = [column for column, _ in view.columns]
     if names != declared:
         raise dg.Failure(f"analytics.{view.name} has columns {names}, views.py declares {declared}")
@@ -96,10 +84,10 @@ def _create(conn, view: DashboardView, replace: bool) -> None:
 def refresh_view(conn, view: DashboardView) -> str:
     """Bring the view up to date; return the refresh mode used ("plain" or "concurrent").
 
-    Serialised per view with an advisory lock, so two runs cannot both create it.
+    Serialised per view (`lock_relation`), so two runs cannot both create it.
     """
     with conn.transaction():
-        conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (f"analytics.{view.name}",))
+        lock_relation(conn, f"{SCHEMA}.{view.name}")
         state = view_state(conn, view)
         if state is not None and state.version == view.version and state.populated:
             conn.execute(
@@ -140,7 +128,7 @@ def materialize_view(context: dg.AssetExecutionContext, postgres: PostgresResour
             ),
             {},
         )
-        schema = table_schema(conn, "analytics", view.name)
+        schema = table_schema(conn, SCHEMA, view.name)
         frame = chart_frame(conn, view)
     context.log.info(f"analytics.{view.name}: {mode} refresh, {rows} rows")
     return dg.MaterializeResult(
@@ -158,11 +146,11 @@ def materialize_view(context: dg.AssetExecutionContext, postgres: PostgresResour
 
 def _view_asset(view: DashboardView) -> dg.AssetsDefinition:
     @dg.asset(
-        key=view_key(view),
+        key=keys.dashboard_key(view.name),
         deps=list(view.deps),
-        group_name=DASHBOARDS_GROUP,
+        group_name=keys.DASHBOARDS,
         kinds={"postgres"},
-        owners=OWNERS,
+        owners=keys.ML_PLATFORM,
         code_version=view.version,
         description=f"{view.description} Materialized view analytics.{view.name}, refreshed "
         f"concurrently; one row per ({', '.join(view.key)}).",
@@ -178,7 +166,7 @@ def _title(view: DashboardView) -> str:
 
 
 def _refreshed_at(context: dg.AssetExecutionContext, view: DashboardView) -> str | None:
-    event = context.instance.get_latest_materialization_event(view_key(view))
+    event = context.instance.get_latest_materialization_event(keys.dashboard_key(view.name))
     if event is None:
         return None
     return datetime.fromtimestamp(event.timestamp, UTC).isoformat(timespec="seconds")
@@ -191,11 +179,11 @@ def _row_count(conn, view: DashboardView) -> int | None:
 
 
 @dg.asset(
-    key=REPORT_KEY,
-    deps=[view_key(view) for view in DASHBOARD_VIEWS],
-    group_name=DASHBOARDS_GROUP,
+    key=keys.REPORT_KEY,
+    deps=[keys.dashboard_key(view.name) for view in DASHBOARD_VIEWS],
+    group_name=keys.DASHBOARDS,
     kinds={"html"},
-    owners=OWNERS,
+    owners=keys.ML_PLATFORM,
     description="A static page, $PLATFORM_HOME/reports/index.html, with the four dashboard "
     "charts, each view's row count and when it was last refreshed.",
 )

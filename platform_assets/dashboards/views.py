@@ -9,12 +9,11 @@ from dataclasses import dataclass
 import dagster as dg
 from psycopg import sql
 
+from platform_assets import keys
 from platform_assets.db.sql import identifier, load_sql
 from platform_assets.features.views import FEATURE_VIEWS
 from platform_assets.ingest.tables import SOURCE_TABLES
-from platform_assets.models.assets import prediction_key
 from platform_assets.models.specs import MODEL_SPECS
-from platform_assets.monitoring.assets import DB_STATS_KEY
 from platform_assets.training.tasks import TASKS
 
 SCHEMA = "analytics"
@@ -71,7 +70,7 @@ DASHBOARD_VIEWS: tuple[DashboardView, ...] = (
             ("kg_collected", "Weight collected by pickups (kg)."),
             ("avg_fill_level", "Mean bin fill level at pickup (%)."),
         ),
-        deps=(dg.AssetKey(["staging", "service_events"]),),
+        deps=(keys.staging_key("service_events"),),
         preview_order="day desc, organization_id",
     ),
     DashboardView(
@@ -90,7 +89,7 @@ DASHBOARD_VIEWS: tuple[DashboardView, ...] = (
             ("mae", "Mean absolute error (score - outcome) over known outcomes."),
             ("mean_score", "Mean predicted score over all predictions."),
         ),
-        deps=tuple(prediction_key(name) for name in MODEL_SPECS),
+        deps=tuple(keys.prediction_key(name) for name in MODEL_SPECS),
         preview_order="day desc, model_name, model_version",
     ),
     DashboardView(
@@ -108,9 +107,9 @@ DASHBOARD_VIEWS: tuple[DashboardView, ...] = (
         ),
         # Rejected rows come from staging; check results from every asset that has checks.
         deps=(
-            *(dg.AssetKey(["staging", table.name]) for table in SOURCE_TABLES),
-            *(dg.AssetKey(["features", view.name]) for view in FEATURE_VIEWS),
-            *(dg.AssetKey(["training", task.name]) for task in TASKS),
+            *(keys.staging_key(table.name) for table in SOURCE_TABLES),
+            *(keys.feature_key(view.name) for view in FEATURE_VIEWS),
+            *(keys.dataset_key(task.name) for task in TASKS),
         ),
         preview_order="day desc, asset_key",
     ),
@@ -133,7 +132,7 @@ DASHBOARD_VIEWS: tuple[DashboardView, ...] = (
             ("temp_bytes", "Temporary file bytes written within the hour."),
             ("database_size_bytes", "Database size at the hour's last snapshot."),
         ),
-        deps=(DB_STATS_KEY,),  # ml.audit_log is written by several assets and the CLI
+        deps=(keys.DB_STATS_KEY,),  # ml.audit_log is written by several assets and the CLI
         preview_order="hour desc",
     ),
 )

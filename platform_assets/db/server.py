@@ -101,9 +101,10 @@ def with_database(url: str, database: str) -> str:
 
 def ensure_database(url: str) -> None:
     """Create the database named in `url` if it does not exist (used for Dagster's storage)."""
+    from platform_assets.db.connect import connect  # imported here: it imports this module
+
     name = urlsplit(url).path.lstrip("/")
-    admin_url = with_database(url, "postgres")
-    with psycopg.connect(admin_url, autocommit=True) as conn:
+    with connect(with_database(url, "postgres")) as conn:
         exists = conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone()
         if not exists:
             conn.execute(psycopg.sql.SQL("create database {}").format(psycopg.sql.Identifier(name)))

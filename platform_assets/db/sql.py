@@ -5,6 +5,7 @@ produces. Values are always bound parameters; identifiers go through `identifier
 admits plain lower-case names, so nothing from config or the CLI can smuggle SQL in.
 """
 
+import hashlib
 import re
 from functools import cache
 
@@ -46,3 +47,12 @@ def identifier(name: str) -> str:
 
 def table(schema: str, name: str) -> sql.Identifier:
     return sql.Identifier(identifier(schema), identifier(name))
+
+
+def sql_version(*names: str, extra: str = "") -> str:
+    """A short hash of SQL files' text (and of `extra`, e.g. a spec's repr): an asset's code
+    version, so that Dagster flags its partitions stale when the SQL that wrote them changes."""
+    digest = hashlib.sha256(extra.encode())
+    for name in names:
+        digest.update(load_sql(name).encode())
+    return digest.hexdigest()[:12]

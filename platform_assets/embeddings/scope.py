@@ -1,4 +1,4 @@
-"""Names the embeddings code shares: what is embedded, where the vectors live, asset keys."""
+"""Names the embeddings code shares: what is embedded and where the vectors live."""
 
 from collections.abc import Iterable
 
@@ -14,12 +14,13 @@ EMBEDDED_EVENT_TYPES = tuple(t for t in EVENT_TYPES if t != "pickup")
 # Customer-facing problems: the texts the topic model clusters.
 TOPIC_EVENT_TYPES = ("missed_pickup", "overflow_report", "complaint")
 
+# A dataset joins the topic features as columns, so features.customer_topics_daily has a fixed
+# width: k is capped at this many topics, and the columns of topics beyond k count 0.
+MAX_TOPICS = 8
+
 EMBEDDINGS_TABLE = "vectors.service_event_embeddings"
 EMBEDDING_COLUMN = "embedding"
 ENTITY_TYPE = "service_event"
-
-EMBEDDINGS_KEY = ["embeddings", "service_event_embeddings"]
-TOPICS_KEY = ["features", "customer_topics_daily"]
 
 
 def validate_event_types(types: Iterable[str]) -> list[str]:

@@ -7,8 +7,6 @@ when a filter is too selective even for that, the search falls back to an exact 
 filtered rows, so a filter never silently returns fewer than k rows that exist.
 """
 
-import argparse
-import sys
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +17,7 @@ import psycopg
 from psycopg import sql
 
 from platform_assets.db.sql import compose
-from platform_assets.embeddings.model import DimensionMismatch, EmbeddingModel, dimension_error
+from platform_assets.embeddings.model import EmbeddingModel, dimension_error
 from platform_assets.embeddings.scope import EMBEDDING_COLUMN, EMBEDDINGS_TABLE, EVENT_TYPES
 from platform_assets.embeddings.store import column_dimensions
 
@@ -146,47 +144,3 @@ def format_hits(hits: Sequence[Hit]) -> str:
         lines.append(f"{'':>3}  {' '.join(hit.snippet.split())}")
     return "\n".join(lines)
 
-
-# --- command line ------------------------------------------------------------------------------
-
-
-def add_search_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The arguments of `platform-assets search` (shared by the CLI and `main_search`)."""
-    parser.add_argument("text", help="what to look for, in plain words")
-    parser.add_argument("--k", type=int, default=10, help="number of events (default 10)")
-    parser.add_argument("--org", type=uuid.UUID, help="only this organization's events")
-    parser.add_argument("--event-type", choices=EVENT_TYPES, help="only events of this type")
-    parser.add_argument(
-        "--since", type=date.fromisoformat, help="only events on or after this date (YYYY-MM-DD)"
-    )
-    parser.add_argument(
-        "--ef-search", type=int, default=DEFAULT_EF_SEARCH,
-        help=f"HNSW candidate list: higher is more exact, slower (default {DEFAULT_EF_SEARCH})",
-    )
-    return parser
-
-
-def cmd_search(args: argparse.Namespace) -> None:
-    """Run a search from parsed arguments and print the hits (errors exit 1, no traceback)."""
-    from platform_assets.db import server
-
-    try:
-        with psycopg.connect(server.database_url(), autocommit=True) as conn:
-            hits = search(
-                conn, EmbeddingModel(), args.text, k=args.k, org=args.org,
-                event_type=args.event_type, since=args.since, ef_search=args.ef_search,
-            )
-    except (DimensionMismatch, ValueError, psycopg.Error) as error:
-        print(f"error: {server.redact(str(error)).strip()}", file=sys.stderr)
-        sys.exit(1)
-    print(format_hits(hits))
-
-
-def main_search(argv: list[str] | None = None) -> None:
-    """`python -m platform_assets.embeddings.search "text" --k 10 ...`."""
-    parser = argparse.ArgumentParser(prog="platform-assets search", description=__doc__)
-    cmd_search(add_search_arguments(parser).parse_args(argv))
-
-
-if __name__ == "__main__":
-    main_search()

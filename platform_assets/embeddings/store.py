@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import sql
 
+from platform_assets.db.locks import lock_relation
 from platform_assets.db.sql import compose, load_sql
 from platform_assets.embeddings.model import EmbeddingModel, dimension_error
 from platform_assets.embeddings.scope import EMBEDDING_COLUMN, EMBEDDINGS_TABLE
@@ -150,18 +151,13 @@ def _encode_and_stage(
 def _write(conn: psycopg.Connection, params: dict, expected: int) -> None:
     """Upsert vectors and metadata, drop vectors of emptied texts, record skips: one commit."""
     with conn.transaction():
-        lock(conn)
+        lock_relation(conn, EMBEDDINGS_TABLE)
         written = {name: conn.execute(load_sql(name), params).rowcount for name in _WRITE_SQL}
         if written["embeddings/upsert"] != expected:  # every text to embed has one vector
             raise RuntimeError(f"{expected} texts to embed but {written} rows written")
         if params["dimensions"]:
             # Fresh statistics let the planner pick the HNSW index for the next search.
             conn.execute(sql.SQL("analyze {}").format(sql.Identifier(*EMBEDDINGS_TABLE.split("."))))
-
-
-def lock(conn: psycopg.Connection) -> None:
-    """Serialise writers of the embeddings table: overlapping runs queue, never interleave."""
-    conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (EMBEDDINGS_TABLE,))
 
 
 def ensure_index(
@@ -173,7 +169,7 @@ def ensure_index(
     rebuild is a deliberate `drop index` (the options reported show what is in force).
     """
     with conn.transaction():
-        lock(conn)
+        lock_relation(conn, EMBEDDINGS_TABLE)
         row = conn.execute(load_sql("embeddings/index_options")).fetchone()
         if row is not None:
             return IndexState(created=False, options=row[0])

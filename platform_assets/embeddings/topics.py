@@ -17,7 +17,7 @@ wording, never a label or a count): accepted, since k-means only learns which no
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
@@ -25,17 +25,16 @@ import psycopg
 from psycopg import sql
 
 from platform_assets.db.sql import load_sql
-from platform_assets.embeddings.scope import EMBEDDING_COLUMN, EMBEDDINGS_TABLE, TOPIC_EVENT_TYPES
+from platform_assets.embeddings.scope import (
+    EMBEDDING_COLUMN,
+    EMBEDDINGS_TABLE,
+    MAX_TOPICS,
+    TOPIC_EVENT_TYPES,
+)
 from platform_assets.embeddings.store import column_dimensions
 from platform_assets.embeddings.vector_copy import read_vectors
-from platform_assets.embeddings.views import CUSTOMER_TOPICS_DAILY, MAX_TOPICS
-from platform_assets.features import registry
-from platform_assets.features.late import write_with_late_changes
-from platform_assets.features.registry import view_columns
 
-VIEW_SQL = "embeddings/customer_topics_daily"
 _TOPICS = sql.Identifier("vectors", "topics")
-_VIEW_TABLE = sql.Identifier("features", CUSTOMER_TOPICS_DAILY.name)
 # Words every topic shares (the domain's own vocabulary, weekdays, bin types) say nothing about
 # any one of them.
 _DOMAIN_STOP_WORDS = frozenset({
@@ -64,16 +63,14 @@ class TopicSettings:
             raise ValueError(f"k must be in [2, {MAX_TOPICS}] (the view's width), got {self.k}")
 
 
-@dataclass
-class TopicReport:
+@dataclass(frozen=True)
+class Fit:
+    """The topics the view counts after `fit_and_assign`."""
+
     fit_id: str
     refitted: bool
     fit_texts: int | None  # texts the fit used (None: the frozen fit was reused)
-    first_day: str  # the days written (wider than the range after a refit)
-    last_day: str
-    rows: int = 0
-    assigned: int = 0
-    scope: dict = field(default_factory=dict)
+    assigned: int  # events whose topic was (re)assigned
 
 
 # --- fitting -----------------------------------------------------------------------------------
@@ -224,67 +221,43 @@ def _write_topics(conn, fit_id, settings, model_version, cutoff, centroids, labe
                             settings.seed, list(settings.event_types), cutoff, vector))
 
 
-def _days_to_write(conn, first_day: str, last_day: str, refitted: bool) -> tuple[str, str]:
-    """The range itself, or after a refit every day the table holds as well."""
-    if not refitted:
-        return first_day, last_day
-    held_first, held_last = conn.execute(load_sql("embeddings/topic_feature_extent")).fetchone()
-    if held_first is None:
-        return first_day, last_day
-    return min(first_day, held_first.isoformat()), max(last_day, held_last.isoformat())
-
-
-def write_features(conn: psycopg.Connection, first_day: str, last_day: str) -> tuple[str, int]:
-    """Replace the view's rows of [first_day, last_day] (inside the caller's transaction), and
-    the earlier days of the customers a late change touched; return the first day and rows."""
-    columns = [name for name, _ in view_columns(conn, CUSTOMER_TOPICS_DAILY)]
-    conn.execute("set local work_mem = '256MB'")  # the windows sort customers x days
-    first, rows, _ = write_with_late_changes(
-        conn, CUSTOMER_TOPICS_DAILY, _VIEW_TABLE, columns, VIEW_SQL, first_day, last_day
-    )
-    return first, rows
-
-
-def materialize_topics(
+def fit_and_assign(
     conn: psycopg.Connection,
     settings: TopicSettings,
     model_version: str,
-    first_day: str,
     last_day: str,
     refit: bool = False,
-) -> TopicReport:
-    """Fit (or reuse) the topics, assign events, write the feature rows: one transaction."""
+) -> Fit:
+    """Reuse the frozen fit, or fit again on the notes before the end of `last_day` when the
+    settings or the model changed; then give every in-scope embedded event its topic. Runs in
+    the caller's transaction, which holds the topic view's lock."""
     params = {"event_types": list(settings.event_types), "model_version": model_version}
-    with conn.transaction():
-        conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (CUSTOMER_TOPICS_DAILY.table,))
-        current = conn.execute(load_sql("embeddings/current_fit")).fetchone()
-        if refit or not _fit_matches(current, settings, model_version):
-            fit_id, fit_texts = _fit(conn, settings, model_version, end_of_day(last_day))
-        else:
-            fit_id, fit_texts = current[0], None
-        conn.execute(load_sql("embeddings/drop_stale_topics"), params)
-        assigned = conn.execute(load_sql("embeddings/assign_topics"), params).rowcount
-        conn.execute(load_sql("embeddings/topic_sizes"))
-        first, last = _days_to_write(conn, first_day, last_day, fit_texts is not None)
-        _, rows = write_features(conn, first, last)
-        report = TopicReport(fit_id, fit_texts is not None, fit_texts, first, last,
-                             assigned=assigned)
-        report.rows = rows
-        cursor = conn.execute(
-            load_sql("embeddings/topic_scope_counts"), params | {"last_day": last_day}
-        )
-        report.scope = dict(zip([d.name for d in cursor.description], cursor.fetchone(),
-                                strict=True))
-    return report
+    current = conn.execute(load_sql("embeddings/current_fit")).fetchone()
+    if refit or not _fit_matches(current, settings, model_version):
+        fit_id, fit_texts = _fit(conn, settings, model_version, end_of_day(last_day))
+    else:
+        fit_id, fit_texts = current[0], None
+    conn.execute(load_sql("embeddings/drop_stale_topics"), params)
+    assigned = conn.execute(load_sql("embeddings/assign_topics"), params).rowcount
+    conn.execute(load_sql("embeddings/topic_sizes"))
+    return Fit(fit_id, fit_texts is not None, fit_texts, assigned)
 
 
-def version(conn: psycopg.Connection, fit_id: str) -> str:
-    """The view version `register` records: its SQL, schema, ttl and the topic fit."""
-    return registry.view_version(conn, CUSTOMER_TOPICS_DAILY, VIEW_SQL, extra=fit_id)
-
-
-def register(conn: psycopg.Connection, fit_id: str, code_version: str, quality_score) -> str:
-    """Upsert the view's `features.registry` row; its version covers the topic fit too."""
-    return registry.register(
-        conn, CUSTOMER_TOPICS_DAILY, code_version, quality_score, sql_name=VIEW_SQL, extra=fit_id
+def scope_counts(
+    conn: psycopg.Connection, settings: TopicSettings, model_version: str, last_day: str
+) -> dict:
+    """How many events of the topic types are embedded, assigned, or not yet in scope."""
+    cursor = conn.execute(
+        load_sql("embeddings/topic_scope_counts"),
+        {"event_types": list(settings.event_types), "model_version": model_version,
+         "last_day": last_day},
     )
+    return dict(zip([d.name for d in cursor.description], cursor.fetchone(), strict=True))
+
+
+# The SQL of the fit and the assignment: part of the topic view's code version.
+FIT_SQL = (
+    "embeddings/current_fit", "embeddings/topic_fit_inputs", "embeddings/clear_topics",
+    "embeddings/label_texts", "embeddings/drop_stale_topics", "embeddings/assign_topics",
+    "embeddings/topic_sizes",
+)

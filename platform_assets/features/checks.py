@@ -6,9 +6,14 @@ sources, or hold impossible values (a fill level of 300%).
 Volume against the previous days only warns: a quiet day is not an error.
 """
 
+from psycopg import sql
+
+from platform_assets import keys
 from platform_assets.features.views import FeatureView
+from platform_assets.partitions import DAILY
 from platform_assets.quality import (
     Check,
+    CheckedTable,
     column_pair_not_later_check,
     not_null_check,
     range_check,
@@ -18,14 +23,14 @@ from platform_assets.quality import (
 # Feature rows of a day range. Casts are written cast(... as ...): GX reads `:name` as a bind
 # parameter, so the relation avoids `::`.
 _RANGE = (
-    "select * from features.{name}"
+    "select * from {table}"
     " where feature_ts > cast(cast(%(first_day)s as date) as timestamp) at time zone 'UTC'"
     " and feature_ts <= cast(cast(%(last_day)s as date) + 1 as timestamp) at time zone 'UTC'"
 )
 
 
-def relation(view: FeatureView) -> str:
-    return _RANGE.format(name=view.name)
+def _relation(view: FeatureView) -> str:
+    return sql.SQL(_RANGE).format(table=sql.Identifier("features", view.name)).as_string()
 
 
 def check_params(first_day: str, last_day: str) -> dict:
@@ -54,7 +59,6 @@ where previous_rows is not null
 def _daily_volume(view: FeatureView, low: float = 0.5, high: float = 2.0) -> Check:
     def expectations(ctx):
         import great_expectations as gx  # lazy: GX costs seconds to import
-        from psycopg import sql
 
         query = sql.SQL(_VOLUME_SQL).format(
             table=sql.Identifier("features", view.name),
@@ -83,18 +87,21 @@ def _columns_present(columns: list[str]):
     return gx.expectations.ExpectTableColumnsToMatchSet(column_set=columns, exact_match=False)
 
 
-def view_checks(view: FeatureView) -> list[Check]:
-    keys = [view.entity_key, "feature_ts"]
+def checked_view(view: FeatureView) -> CheckedTable:
+    """The view's rows of a day range (`check_params`) and their checks, per day."""
+    key_columns = [view.entity_key, "feature_ts"]
     checks = [
         Check(
             name="key_columns",
             description="The entity key and the time columns exist (the table's DDL fixes the "
             "feature columns' types).",
             blocking=True,
-            expectations=lambda _: [_columns_present([*keys, "source_max_ts"])],
+            expectations=lambda _: [_columns_present([*key_columns, "source_max_ts"])],
         ),
-        unique_keys_check(keys, blocking=True, description="One row per (entity, feature_ts)."),
-        not_null_check(keys, blocking=True, description="Keys are never null."),
+        unique_keys_check(
+            key_columns, blocking=True, description="One row per (entity, feature_ts)."
+        ),
+        not_null_check(key_columns, blocking=True, description="Keys are never null."),
         column_pair_not_later_check(
             "feature_ts",
             ["source_max_ts"],
@@ -106,4 +113,4 @@ def view_checks(view: FeatureView) -> list[Check]:
         _daily_volume(view),
     ]
     checks += [range_check(column, low, high, blocking=True) for column, low, high in view.ranges]
-    return checks
+    return CheckedTable(keys.feature_key(view.name), _relation(view), tuple(checks), DAILY)

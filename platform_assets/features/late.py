@@ -16,6 +16,7 @@ from uuid import UUID
 import psycopg
 from psycopg import sql
 
+from platform_assets.db.catalog import table_columns
 from platform_assets.db.sql import compose, load_sql
 from platform_assets.features.views import FeatureView
 
@@ -58,7 +59,6 @@ def write_days(
     view: FeatureView,
     view_table: sql.Identifier,
     columns: list[str],
-    query_name: str,
     first_day: str,
     last_day: str,
     entities: list[UUID] | None = None,
@@ -74,30 +74,28 @@ def write_days(
             "features/write_partitions",
             view_table=view_table,
             columns=sql.SQL(", ").join(map(sql.Identifier, columns)),
-            view_query=sql.SQL(load_sql(query_name)),
+            view_query=view.query(),
         ),
         params,
     ).rowcount
 
 
 def write_with_late_changes(
-    conn: psycopg.Connection,
-    view: FeatureView,
-    view_table: sql.Identifier,
-    columns: list[str],
-    query_name: str,
-    first_day: str,
-    last_day: str,
+    conn: psycopg.Connection, view: FeatureView, first_day: str, last_day: str
 ) -> tuple[str, int, int]:
     """Write [first_day, last_day], then the pending late days of the entities they touch (in
-    the caller's transaction); return the first day written, the rows, and the entities
-    recomputed for late changes."""
+    the caller's transaction, which holds the view's `lock_relation`); return the first day
+    written, the rows, and the entities recomputed for late changes."""
+    view_table = sql.Identifier("features", view.name)
+    columns = [column.name for column in table_columns(conn, "features", view.name)]
+    # The windows sort entities x days; let that happen in memory rather than on disk.
+    conn.execute("set local work_mem = '256MB'")
     late = late_work(conn, view_table, view, first_day)
     mark_applied(conn, view, last_day)
-    rows = write_days(conn, view, view_table, columns, query_name, first_day, last_day)
+    rows = write_days(conn, view, view_table, columns, first_day, last_day)
     if late is None:
         return first_day, rows, 0
     rows += write_days(
-        conn, view, view_table, columns, query_name, late.first_day, late.last_day, late.entities
+        conn, view, view_table, columns, late.first_day, late.last_day, late.entities
     )
     return late.first_day, rows, len(late.entities)

@@ -6,33 +6,22 @@ import json
 import psycopg
 from psycopg import sql
 
-from platform_assets.db.sql import compose, load_sql
+from platform_assets.db.catalog import table_columns
+from platform_assets.db.sql import compose
 from platform_assets.features.views import KEY_COLUMNS, FeatureView
-
-
-def view_columns(conn: psycopg.Connection, view: FeatureView) -> list[tuple[str, str]]:
-    """(column, type) of the view's table, in table order."""
-    return conn.execute(
-        "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a"
-        " where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped"
-        " order by a.attnum",
-        (view.table,),
-    ).fetchall()
 
 
 def feature_columns(conn: psycopg.Connection, view: FeatureView) -> dict[str, str]:
     """The feature columns (not the key, feature_ts or source_max_ts) with their types."""
     skip = {view.entity_key, *KEY_COLUMNS}
-    return {name: type_ for name, type_ in view_columns(conn, view) if name not in skip}
+    return {name: type_ for name, type_ in _column_types(conn, view) if name not in skip}
 
 
-def view_version(
-    conn: psycopg.Connection, view: FeatureView, sql_name: str | None = None, extra: str = ""
-) -> str:
+def view_version(conn: psycopg.Connection, view: FeatureView, extra: str = "") -> str:
     """A hash of what defines the view's rows: its SQL, its schema, its ttl, and `extra` for
     views whose rows depend on more (the topic view's k-means fit)."""
-    digest = hashlib.sha256(load_sql(sql_name or f"features/{view.name}").encode())
-    digest.update(json.dumps(view_columns(conn, view)).encode())
+    digest = hashlib.sha256(view.query_text().encode())
+    digest.update(json.dumps(_column_types(conn, view)).encode())
     digest.update(str(view.ttl).encode())
     digest.update(extra.encode())
     return digest.hexdigest()[:16]
@@ -43,11 +32,10 @@ def register(
     view: FeatureView,
     code_version: str,
     quality_score: float | None,
-    sql_name: str | None = None,
     extra: str = "",
 ) -> str:
     """Upsert the view's registry row (size, freshness, schema); return its version."""
-    version = view_version(conn, view, sql_name, extra)
+    version = view_version(conn, view, extra)
     conn.execute(
         compose("features/register", view_table=sql.Identifier("features", view.name)),
         {
@@ -62,3 +50,7 @@ def register(
         },
     )
     return version
+
+
+def _column_types(conn: psycopg.Connection, view: FeatureView) -> list[list[str]]:
+    return [[c.name, c.type] for c in table_columns(conn, "features", view.name)]

@@ -3,11 +3,21 @@
 A view's table is `features.<name>` with the entity key, `feature_ts` (the end of the day the
 values describe: from then on they are known and usable), `source_max_ts` (the latest source
 time folded into the row, for the leakage check) and typed feature columns; see
-`sql/migrations/0005_features_training.sql`. Its rows come from `sql/features/<name>.sql`.
+`sql/migrations/0005_features_training.sql`. Its rows come from `sql/features/<name>.sql`, which
+may compose the fragments in `FRAGMENTS` (`{customer_range}`: the customers and days of a range;
+`{customer_as_of}`: the customer's version valid at each row's feature_ts).
 """
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+
+from psycopg import sql
+
+from platform_assets.db.sql import compose, load_sql
+from platform_assets.embeddings.scope import MAX_TOPICS
+
+# Shared CTEs a view query composes by name, the way training/pit_join composes pit_view.
+FRAGMENTS = ("features/customer_range", "features/customer_as_of")
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,19 @@ class FeatureView:
     @property
     def latest_view(self) -> str:
         return f"features.{self.name}_latest"
+
+    @property
+    def sql_name(self) -> str:
+        return f"features/{self.name}"
+
+    def query(self) -> sql.Composed:
+        """The view's select over [first_day, last_day], its fragments composed in."""
+        fragments = {name.split("/")[-1]: sql.SQL(load_sql(name)) for name in FRAGMENTS}
+        return compose(self.sql_name, **fragments)
+
+    def query_text(self) -> str:
+        """The composed SQL as text: what a view version hashes."""
+        return self.query().as_string()
 
 
 # Metadata columns every view table has besides its features.
@@ -101,4 +124,46 @@ FEATURE_VIEWS: tuple[FeatureView, ...] = (
     ),
 )
 
-VIEWS_BY_NAME = {view.name: view for view in FEATURE_VIEWS}
+
+# --- features/customer_topics_daily: counts of the topic model's clusters (built in
+# `features/customer_topics_daily.py`; the k-means fit lives in `embeddings/topics.py`) ---------
+
+WINDOWS_DAYS = (30, 90)
+LOOKBACK_DAYS = max(WINDOWS_DAYS) - 1
+
+_TOPIC_SOURCES = (
+    f"{_EVENTS}.description",
+    f"{_EVENTS}.event_type",
+    f"{_EVENTS}.service_date",
+    "embeddings.service_event_embeddings.embedding",
+)
+
+
+def topic_column(topic_id: int, days: int) -> str:
+    return f"topic_{topic_id}_{days}d"
+
+
+TOPIC_COLUMNS = tuple(
+    topic_column(topic, days) for days in WINDOWS_DAYS for topic in range(MAX_TOPICS)
+)
+
+CUSTOMER_TOPICS_DAILY = FeatureView(
+    name="customer_topics_daily",
+    entity="customer",
+    entity_key="customer_id",
+    ttl=timedelta(days=2),
+    source_tables=(
+        "staging.customers",
+        _EVENTS,
+        "vectors.service_event_embeddings",
+        "vectors.event_topics",
+    ),
+    lookback_days=LOOKBACK_DAYS,
+    description="Per customer and day: complaint-like events (complaints, missed pickups, "
+    "overflow reports) of each topic over 30/90 days. Topics are k-means clusters of the "
+    "notes' embeddings, labelled in vectors.topics. No PII.",
+    lineage={column: _TOPIC_SOURCES for column in TOPIC_COLUMNS},
+)
+
+# Every view a training task may join, by name.
+VIEWS_BY_NAME = {view.name: view for view in (*FEATURE_VIEWS, CUSTOMER_TOPICS_DAILY)}

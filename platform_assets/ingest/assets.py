@@ -10,13 +10,13 @@ set-based statement over all its partitions. Every write replaces its partition 
 transaction: a crash leaves the previous data readable.
 """
 
-import hashlib
-
 import dagster as dg
 from psycopg import sql
 
+from platform_assets import keys
 from platform_assets.db.bulk import copy_query
-from platform_assets.db.sql import compose, load_sql, table
+from platform_assets.db.locks import lock_relation
+from platform_assets.db.sql import compose, load_sql, sql_version, table
 from platform_assets.ingest.reconcile import (
     FULL,
     RECONCILE_TAG,
@@ -31,8 +31,6 @@ from platform_assets.metadata import markdown, preview, table_schema, timed
 from platform_assets.partitions import DAILY, daily_asset
 from platform_assets.resources import PostgresResource
 
-GROUP = "ingest"
-OWNERS = ["team:data-platform"]
 _LANDING_SQL = (
     "ingest/extract",
     "ingest/extract_ids",
@@ -73,14 +71,6 @@ _STAGING_SQL = (
 )
 
 
-def _code_version(source: SourceTable, sql_names: tuple[str, ...]) -> str:
-    """Changes when the SQL or the table's rules change, so Dagster flags stale partitions."""
-    digest = hashlib.sha256(repr(source).encode())
-    for name in sql_names:
-        digest.update(load_sql(name).encode())
-    return digest.hexdigest()[:12]
-
-
 def _partition_params(context: dg.AssetExecutionContext) -> dict:
     keys = context.partition_key_range
     window = context.partition_time_window
@@ -95,11 +85,6 @@ def _partition_params(context: dg.AssetExecutionContext) -> dict:
     }
 
 
-def _lock(conn, name: str) -> None:
-    """Serialise writers of one table: a second run of a partition waits, never interleaves."""
-    conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (name,))
-
-
 def land(context: dg.AssetExecutionContext, postgres: PostgresResource, source: SourceTable):
     params = _partition_params(context) | {
         "load_id": context.run.run_id,
@@ -112,7 +97,7 @@ def land(context: dg.AssetExecutionContext, postgres: PostgresResource, source: 
         selected = sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in columns)
         targets = ["load_id", "partition_key", *columns]
         with conn.transaction():
-            _lock(conn, f"raw.{source.name}")
+            lock_relation(conn, f"raw.{source.name}")
             conn.execute(compose("ingest/clear_raw", raw_table=raw_table), params)
             conn.execute(load_sql("ingest/clear_deletions"), params)
             extract = compose(
@@ -171,7 +156,7 @@ def stage(context: dg.AssetExecutionContext, postgres: PostgresResource, source:
     }
     with timed() as timing, postgres.connect() as conn:
         with conn.transaction():
-            _lock(conn, f"staging.{source.name}")
+            lock_relation(conn, f"staging.{source.name}")
             staged = stage_range(conn, source, params)
             reasons = conn.execute(load_sql("ingest/rejected_by_reason"), params).fetchall()
         schema = table_schema(conn, "staging", source.name)
@@ -212,11 +197,12 @@ def stage(context: dg.AssetExecutionContext, postgres: PostgresResource, source:
 
 def _raw_asset(source: SourceTable) -> dg.AssetsDefinition:
     @daily_asset(
-        key=["raw", source.name],
-        group_name=GROUP,
+        key=keys.raw_key(source.name),
+        group_name=keys.INGEST,
         kinds={"postgres"},
-        owners=OWNERS,
-        code_version=_code_version(source, _LANDING_SQL),
+        owners=keys.DATA_PLATFORM,
+        # The SQL and the table's rules: Dagster flags stale partitions when either changes.
+        code_version=sql_version(*_LANDING_SQL, extra=repr(source)),
         description=f"Landed copy of ops.{source.name} (values as text) for the rows changed on "
         f"each day. {source.description}",
     )
@@ -227,16 +213,16 @@ def _raw_asset(source: SourceTable) -> dg.AssetsDefinition:
 
 
 def _staging_asset(source: SourceTable) -> dg.AssetsDefinition:
-    deps = [dg.AssetKey(["raw", source.name])]
-    deps += [dg.AssetKey(["staging", parent]) for parent in sorted(set(source.parents.values()))]
+    deps = [keys.raw_key(source.name)]
+    deps += [keys.staging_key(parent) for parent in sorted(set(source.parents.values()))]
 
     @daily_asset(
-        key=["staging", source.name],
+        key=keys.staging_key(source.name),
         deps=deps,
-        group_name=GROUP,
+        group_name=keys.INGEST,
         kinds={"postgres"},
-        owners=OWNERS,
-        code_version=_code_version(source, _STAGING_SQL),
+        owners=keys.DATA_PLATFORM,
+        code_version=sql_version(*_STAGING_SQL, extra=repr(source)),
         description=f"Typed, validated current state of {source.name}: one row per id"
         + (f", every version in staging.{source.name}_history with its valid time"
            if source.keeps_history else "")

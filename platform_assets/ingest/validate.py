@@ -6,12 +6,11 @@ order a person would fix things in: missing values, unparseable values, business
 timestamps later than the load, unknown parents.
 """
 
-from dataclasses import dataclass
-
 import psycopg
 from psycopg import sql
 
-from platform_assets.db.sql import compose, identifier, table
+from platform_assets.db.catalog import Column, table_columns
+from platform_assets.db.sql import compose, table
 from platform_assets.ingest.tables import STAGING_METADATA, SourceTable
 
 # Types a staging column may have, and so the only type names that reach the SQL text.
@@ -28,21 +27,11 @@ _CASTABLE = {
 }
 
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str
-
-
 def staging_columns(conn: psycopg.Connection, source: SourceTable) -> list[Column]:
     """The staging table's source columns (without load metadata), in table order."""
-    rows = conn.execute(
-        "select a.attname, format_type(a.atttypid, a.atttypmod) from pg_attribute a"
-        " where a.attrelid = %s::regclass and a.attnum > 0 and not a.attisdropped"
-        " order by a.attnum",
-        (f"staging.{identifier(source.name)}",),
-    ).fetchall()
-    columns = [Column(name, type_) for name, type_ in rows if name not in STAGING_METADATA]
+    columns = [
+        c for c in table_columns(conn, "staging", source.name) if c.name not in STAGING_METADATA
+    ]
     unknown = {c.type for c in columns} - _CASTABLE
     if unknown:
         raise ValueError(f"staging.{source.name} has column types ingest cannot cast: {unknown}")

@@ -13,25 +13,14 @@ import time
 import dagster as dg
 from pydantic import Field
 
-from platform_assets.models import artifact, gate, predictions, registry
+from platform_assets import keys
+from platform_assets.models import artifact, gate, registry
 from platform_assets.models.actor import run_actor
 from platform_assets.models.specs import MODEL_SPECS, ModelSpec
-from platform_assets.models.train import evaluate, fit, load_dataset
-from platform_assets.partitions import daily_asset
+from platform_assets.models.train import evaluate, fingerprint, fit, load_dataset
 from platform_assets.resources import ArtifactStore, PostgresResource
 
-GROUP = "models"
-PREDICTIONS_GROUP = "predictions"
-OWNERS = ["team:ml-platform"]
 ARTIFACT_VERIFIES = "artifact_verifies"
-
-
-def model_key(name: str) -> dg.AssetKey:
-    return dg.AssetKey(["models", name])
-
-
-def promotion_key(name: str) -> dg.AssetKey:
-    return dg.AssetKey(["models", f"{name}_promotion"])
 
 
 def upstream_value(context: dg.AssetExecutionContext, key: dg.AssetKey, name: str) -> str:
@@ -66,15 +55,15 @@ def _verify(spec: ModelSpec, row: registry.ModelRow, dataset) -> dg.AssetCheckRe
 
 
 def _model_asset(spec: ModelSpec) -> dg.AssetsDefinition:
-    key = model_key(spec.name)
-    dataset_key = dg.AssetKey(["training", spec.name])
+    key = keys.model_key(spec.name)
+    dataset_key = keys.dataset_key(spec.name)
 
     @dg.asset(
         key=key,
         deps=[dataset_key],
-        group_name=GROUP,
+        group_name=keys.MODELS,
         kinds={"scikitlearn", "postgres"},
-        owners=OWNERS,
+        owners=keys.ML_PLATFORM,
         description=f"A {spec.model_type} for {spec.name}, trained on the latest "
         f"training/{spec.name} version and registered in ml.models as a staging candidate.",
         check_specs=[
@@ -94,7 +83,7 @@ def _model_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         with postgres.connect() as conn:
             try:
                 dataset = load_dataset(conn, spec.name, version)
-                row = registry.by_fingerprint(conn, spec.name, version, spec.fingerprint())
+                row = registry.by_fingerprint(conn, spec.name, version, fingerprint(spec))
                 new = row is None
                 if new:
                     trained = fit(spec, dataset)
@@ -165,14 +154,14 @@ class GateConfig(dg.Config):
 
 
 def _promotion_asset(spec: ModelSpec) -> dg.AssetsDefinition:
-    upstream = model_key(spec.name)
+    upstream = keys.model_key(spec.name)
 
     @dg.asset(
-        key=promotion_key(spec.name),
+        key=keys.promotion_key(spec.name),
         deps=[upstream],
-        group_name=GROUP,
+        group_name=keys.MODELS,
         kinds={"postgres"},
-        owners=OWNERS,
+        owners=keys.ML_PLATFORM,
         description=f"The promotion gate for {spec.name}: promotes the candidate to production "
         "when its lineage's blocking checks passed, its test metric clears the floor, it is not "
         "worse than production on the same rows and features have not drifted; records the "
@@ -211,54 +200,5 @@ def _promotion_asset(spec: ModelSpec) -> dg.AssetsDefinition:
     return _asset
 
 
-def prediction_key(name: str) -> dg.AssetKey:
-    return dg.AssetKey(["predictions", name])
-
-
-def _prediction_asset(spec: ModelSpec) -> dg.AssetsDefinition:
-    @daily_asset(
-        key=prediction_key(spec.name),
-        deps=[dg.AssetKey(["features", view.name]) for view in spec.task.views],
-        group_name=PREDICTIONS_GROUP,
-        kinds={"scikitlearn", "postgres"},
-        owners=OWNERS,
-        output_required=False,
-        description=f"{spec.name} scores of each day's entities by the production model, in "
-        "ml.predictions (as of noon UTC of the next day, with that day's features); fills in "
-        "the outcomes of earlier predictions once their horizon has been observed. Skipped "
-        "while the task has no production model.",
-    )
-    def _asset(context: dg.AssetExecutionContext, postgres: PostgresResource):
-        keys = context.partition_key_range
-        with postgres.connect() as conn:
-            model = registry.production(conn, spec.name)
-            if model is None:
-                context.log.warning(
-                    f"{spec.name} has no production model yet: nothing scored for "
-                    f"{keys.start}..{keys.end} (run weekly_training, or promote a version with "
-                    "platform-assets models promote)"
-                )
-                return
-            scored = predictions.score_range(conn, spec, model, keys.start, keys.end)
-        context.log.info(
-            f"{model.label} scored {scored.rows} {spec.task.entity_key}s over {scored.days} "
-            f"day(s); {scored.outcomes_filled} earlier predictions got their outcome"
-        )
-        yield dg.MaterializeResult(
-            metadata={
-                "dagster/row_count": scored.rows,
-                "model": model.label,
-                "model_id": str(model.id),
-                "days": scored.days,
-                "mean_score": scored.mean_score,
-                "inference_ms": scored.inference_ms,
-                "outcomes_filled": scored.outcomes_filled,
-            }
-        )
-
-    return _asset
-
-
 model_assets = [_model_asset(spec) for spec in MODEL_SPECS.values()]
 promotion_assets = [_promotion_asset(spec) for spec in MODEL_SPECS.values()]
-prediction_assets = [_prediction_asset(spec) for spec in MODEL_SPECS.values()]

@@ -11,6 +11,8 @@ import sys
 
 import psycopg
 
+from platform_assets.db import server
+from platform_assets.db.connect import CLI_APPLICATION, ConnectFailed, connect
 from platform_assets.metadata import markdown
 from platform_assets.models import gate, registry
 from platform_assets.models.actor import cli_actor
@@ -107,12 +109,10 @@ def _rollback(conn: psycopg.Connection, name: str) -> None:
 
 
 def cmd_models(args: argparse.Namespace) -> None:
-    from platform_assets.db import server
-
     try:
         if args.name is not None:
             _spec(args.name)  # a bad name is refused before connecting, let alone running SQL
-        with psycopg.connect(server.database_url(), autocommit=True) as conn:
+        with connect(server.database_url(), CLI_APPLICATION) as conn:
             if args.action == "list":
                 if args.name:
                     _spec(args.name)
@@ -123,6 +123,8 @@ def cmd_models(args: argparse.Namespace) -> None:
                 _promote(conn, args)
             else:
                 _rollback(conn, args.name)
+    except ConnectFailed:
+        raise  # an OSError: platform-assets prints it with its hint
     except (registry.RegistryError, ValueError, psycopg.Error, OSError) as error:
         print(f"error: {server.redact(str(error)).strip()}", file=sys.stderr)
         sys.exit(1)

@@ -18,6 +18,7 @@ from psycopg import sql
 from psycopg.rows import class_row
 from psycopg.types.json import Jsonb
 
+from platform_assets.db.locks import lock_relation
 from platform_assets.db.sql import identifier, load_sql
 
 STATUSES = ("training", "staging", "production", "retired")
@@ -126,7 +127,7 @@ def version_values(spec, trained, saved, dataset, run_id: str | None) -> dict:
             "threshold": spec.threshold,
             "features": trained.bundle.features,
             "train_seconds": trained.train_seconds,
-            "fingerprint": spec.fingerprint(),
+            "fingerprint": trained.fingerprint,
         },
         "hyperparameters": spec.hyperparameters,
         "feature_set_version": dataset.feature_views,
@@ -145,7 +146,7 @@ def register(conn: psycopg.Connection, values: dict) -> tuple[ModelRow, bool]:
     """Insert a new staging version unless the same training is registered; (row, is_new)."""
     name = validate_name(values["model_name"])
     with conn.transaction():
-        conn.execute(load_sql("models/lock_name"), {"model_name": name})
+        lock_relation(conn, f"ml.models:{name}")
         existing = by_fingerprint(
             conn, name, values["training_data_version"], values["model_config"]["fingerprint"]
         )
@@ -200,7 +201,7 @@ def record_decision(
 def locked(conn: psycopg.Connection, name: str) -> Iterator[None]:
     """One transaction holding the name's registry lock."""
     with conn.transaction():
-        conn.execute(load_sql("models/lock_name"), {"model_name": validate_name(name)})
+        lock_relation(conn, f"ml.models:{validate_name(name)}")
         yield
 
 

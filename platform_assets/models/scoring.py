@@ -11,8 +11,8 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
+from platform_assets.db.catalog import table_columns
 from platform_assets.db.sql import compose, identifier, table
-from platform_assets.training.catalog import table_columns
 from platform_assets.training.pit import joined_view, pit_join
 from platform_assets.training.snapshot import read_arrow
 from platform_assets.training.tasks import Task

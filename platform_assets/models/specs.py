@@ -4,9 +4,6 @@ One spec per training task; the thresholds are the gate's configuration. They ar
 constants, reviewed like code, and every value is copied into the decision row it shaped.
 """
 
-import hashlib
-import inspect
-import json
 from dataclasses import dataclass
 
 from platform_assets.training.tasks import TASKS, Task
@@ -38,23 +35,6 @@ class ModelSpec:
 
     def better(self, value: float, than: float) -> bool:
         return value >= than if self.higher_is_better else value <= than
-
-    def fingerprint(self) -> str:
-        """Changes when anything that shapes the trained model changes: the estimator, its
-        hyperparameters and features, the library version and the training code itself."""
-        import sklearn
-
-        from platform_assets.models import frames, train
-
-        payload = {
-            "model_type": self.model_type,
-            "hyperparameters": self.hyperparameters,
-            "features": self.features,
-            "sklearn": sklearn.__version__,
-            "code": [inspect.getsource(module) for module in (frames, train)],
-        }
-        text = json.dumps(payload, sort_keys=True, default=str)
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 # Shallow trees, many rows per leaf: the positives are few (churn is about 1.4% of labels) and

@@ -4,6 +4,10 @@ The rows come from the dataset's Parquet snapshot (immutable, named by version),
 live table, so a model is always trained on exactly the version the registry names.
 """
 
+import hashlib
+import inspect
+import json
+import sys
 import time
 from dataclasses import dataclass
 
@@ -11,10 +15,11 @@ import numpy as np
 import pandas as pd
 import psycopg
 import pyarrow.parquet as pq
+import sklearn
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
 from platform_assets.db.sql import load_sql
-from platform_assets.models import metrics
+from platform_assets.models import frames, metrics
 from platform_assets.models.artifact import Bundle
 from platform_assets.models.frames import categories_of, design, feature_columns
 from platform_assets.models.specs import ModelSpec
@@ -35,6 +40,22 @@ class Trained:
     bundle: Bundle
     metrics: dict[str, dict]  # split -> metrics
     train_seconds: float
+    fingerprint: str  # of the spec and code that trained it (`fingerprint`)
+
+
+def fingerprint(spec: ModelSpec) -> str:
+    """Changes when anything that shapes the trained model changes: the estimator, its
+    hyperparameters and features, the library version and the training code itself (this module
+    and `frames`): a registry row with the same fingerprint and dataset needs no retraining."""
+    payload = {
+        "model_type": spec.model_type,
+        "hyperparameters": spec.hyperparameters,
+        "features": spec.features,
+        "sklearn": sklearn.__version__,
+        "code": [inspect.getsource(module) for module in (frames, sys.modules[__name__])],
+    }
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def load_dataset(conn: psycopg.Connection, task: str, version: str) -> Dataset:
@@ -80,7 +101,8 @@ def fit(spec: ModelSpec, dataset: Dataset) -> Trained:
         split: evaluate(spec, bundle, frame[frame["split"] == split])
         for split in ("train", "valid", "test")
     }
-    return Trained(bundle=bundle, metrics=by_split, train_seconds=round(seconds, 3))
+    return Trained(bundle=bundle, metrics=by_split, train_seconds=round(seconds, 3),
+                   fingerprint=fingerprint(spec))
 
 
 def evaluate(spec: ModelSpec, bundle: Bundle, rows: pd.DataFrame) -> dict:

@@ -7,13 +7,10 @@ each hour).
 
 import dagster as dg
 
-from platform_assets.dashboards import DASHBOARDS_GROUP
+from platform_assets import keys
 from platform_assets.db.sql import load_sql
 from platform_assets.metadata import markdown, table_schema, timed
 from platform_assets.resources import PostgresResource
-
-OWNERS = ["team:ml-platform"]
-DB_STATS_KEY = dg.AssetKey(["monitoring", "db_stats"])
 
 
 def snapshot_db_stats(conn, run_id: str | None) -> tuple[list[str], tuple]:
@@ -26,10 +23,10 @@ def snapshot_db_stats(conn, run_id: str | None) -> tuple[list[str], tuple]:
 
 
 @dg.asset(
-    key=DB_STATS_KEY,
-    group_name=DASHBOARDS_GROUP,
+    key=keys.DB_STATS_KEY,
+    group_name=keys.MONITORING,
     kinds={"postgres"},
-    owners=OWNERS,
+    owners=keys.ML_PLATFORM,
     description="Appends one snapshot of the platform database to monitoring.db_stats: client "
     "connections by state, commits, rollbacks, cache hits, deadlocks, temp bytes and size.",
 )

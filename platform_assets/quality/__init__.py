@@ -1,6 +1,6 @@
 """Data quality: GX suites run in SQL as Dagster asset checks, with a history in Postgres.
 
-    from platform_assets.quality import check_specs, run_checks, schema_check, ...
+    from platform_assets.quality import CheckedTable, schema_check, unique_keys_check, ...
 
 See `checks` for the contract and `common` for the one-line checks most assets need.
 """
@@ -8,9 +8,8 @@ See `checks` for the contract and `common` for the one-line checks most assets n
 from platform_assets.quality.checks import (
     Check,
     CheckContext,
-    check_specs,
+    CheckedTable,
     quality_score,
-    run_checks,
 )
 from platform_assets.quality.common import (
     column_pair_not_later_check,
@@ -26,7 +25,7 @@ from platform_assets.quality.common import (
 __all__ = [
     "Check",
     "CheckContext",
-    "check_specs",
+    "CheckedTable",
     "column_pair_not_later_check",
     "label_balance_check",
     "not_null_check",
@@ -34,7 +33,6 @@ __all__ = [
     "quality_score",
     "range_check",
     "row_count_vs_previous_check",
-    "run_checks",
     "schema_check",
     "unique_keys_check",
 ]

@@ -1,24 +1,26 @@
 """Data-quality checks: Great Expectations suites run inside Postgres as Dagster asset checks.
 
-An asset declares its checks with `check_specs(...)` and, after writing its rows, calls
-`run_checks(...)` with the SQL of the rows under test. Each `Check` builds its GX expectations at
-run time (thresholds may come from the database, e.g. the previous partition's row count) and is
-validated in SQL through a GX SQL datasource, so large tables never reach pandas. Every result is
-returned as an `AssetCheckResult` (blocking checks fail with ERROR severity, which stops
-downstream assets) and appended to `quality.check_results`, so quality has a history.
+An asset declares its checks once, as a `CheckedTable` (the asset key, the SQL of the rows
+under test and the checks), takes its `specs()` for the decorator and, after writing its rows,
+calls `run(...)`. Each `Check` builds its GX expectations at run time (thresholds may come from
+the database, e.g. the previous partition's row count) and is validated in SQL through a GX SQL
+datasource, so large tables never reach pandas. Every result is returned as an
+`AssetCheckResult` (blocking checks fail with ERROR severity, which stops downstream assets) and
+appended to `quality.check_results`, so quality has a history.
 
-    CHECKS = [schema_check({...}), unique_keys_check(["customer_id", "feature_ts"])]
+    TABLE = CheckedTable(
+        KEY,
+        "select * from features.customer_daily where feature_ts > %(start)s ...",
+        (schema_check({...}), unique_keys_check(["customer_id", "feature_ts"])),
+        partitions_def=DAILY,
+    )
 
-    @dg.asset(key=KEY, check_specs=check_specs(KEY, CHECKS), partitions_def=DAILY, ...)
+    @dg.asset(key=KEY, check_specs=TABLE.specs(), partitions_def=DAILY, ...)
     def customer_daily(context, postgres: PostgresResource):
         ...  # write the partition
         with postgres.connect() as conn:
-            results = run_checks(
-                conn, postgres.url(), KEY,
-                "select * from features.customer_daily where feature_ts >= %(start)s"
-                " and feature_ts < %(end)s",
-                params, CHECKS, context.partition_key, context.run.run_id,
-            )
+            results = TABLE.run(conn, postgres.url(), params, partition_key=...,
+                                run_id=context.run.run_id)
         return dg.MaterializeResult(metadata=..., check_results=results)
 
 A failed blocking check fails the asset's step after its materialization is recorded
@@ -31,6 +33,7 @@ definitions should not pay.
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -84,44 +87,62 @@ class Check:
             raise ValueError(f"check name {self.name!r} is not lower_snake_case")
 
 
-def check_specs(asset_key: dg.AssetKey, checks: Sequence[Check]) -> list[dg.AssetCheckSpec]:
-    """The specs to declare on the asset (`@dg.asset(check_specs=...)`)."""
-    _require_unique_names(checks)
-    return [
-        dg.AssetCheckSpec(
-            check.name, asset=asset_key, blocking=check.blocking, description=check.description
-        )
-        for check in checks
-    ]
+@dataclass(frozen=True)
+class CheckedTable:
+    """The rows one asset writes and the checks they must pass, declared once.
 
-
-def run_checks(
-    conn: psycopg.Connection,
-    url: str,
-    asset_key: dg.AssetKey,
-    relation: str,
-    params: dict,
-    checks: Sequence[Check],
-    partition_key: str | None,
-    run_id: str,
-    data_version: str | None = None,
-) -> list[dg.AssetCheckResult]:
-    """Validate `relation` with every check; record and return one result per check.
-
-    `data_version` names the version of the data under test (a dataset or feature view
-    version), so the promotion gate can find the results for exactly the versions a model read.
-
-    A check that raises (in its builder or inside GX) yields a failed result naming the error;
-    the other checks still run. `url` is the platform database's URL, for GX's own connections.
+    `relation` is a select with `%(name)s` placeholders for the rows under test (a partition
+    range, or the whole table). With `partitions_def`, the checks are declared per partition, so
+    the UI shows each day's results on that day; Dagster 1.13 records them per partition for a
+    one-day run, and against the asset as a whole for a range run (the range is still in
+    `quality.check_results.partition_key`).
     """
-    _require_unique_names(checks)
-    context = CheckContext(conn, relation, params, partition_key)
-    try:
-        outcomes = [_evaluate(context, url, asset_key, check) for check in checks]
-    finally:
-        gx_runtime.release(url)
-    record(conn, asset_key, partition_key, run_id, outcomes, data_version)
-    return [check_result(asset_key, outcome, partition_key) for outcome in outcomes]
+
+    asset_key: dg.AssetKey
+    relation: str
+    checks: tuple[Check, ...]
+    partitions_def: dg.PartitionsDefinition | None = None
+
+    def __post_init__(self) -> None:
+        _require_unique_names(self.checks)
+
+    def specs(self) -> list[dg.AssetCheckSpec]:
+        """The specs to declare on the asset (`@dg.asset(check_specs=...)`)."""
+        with warnings.catch_warnings():  # per-partition checks are a preview API in 1.13
+            warnings.simplefilter("ignore", dg.PreviewWarning)
+            return [
+                dg.AssetCheckSpec(
+                    check.name, asset=self.asset_key, blocking=check.blocking,
+                    description=check.description, partitions_def=self.partitions_def,
+                )
+                for check in self.checks
+            ]
+
+    def run(
+        self,
+        conn: psycopg.Connection,
+        url: str,
+        params: dict,
+        *,
+        partition_key: str | None,
+        run_id: str,
+        data_version: str | None = None,
+    ) -> list[dg.AssetCheckResult]:
+        """Validate the rows with every check; record and return one result per check.
+
+        `data_version` names the version of the data under test (a dataset or feature view
+        version), so the promotion gate can find the results for exactly the versions a model
+        read. A check that raises (in its builder or inside GX) yields a failed result naming the
+        error; the other checks still run. `url` is the platform database's URL, for GX's own
+        connections.
+        """
+        context = CheckContext(conn, self.relation, params, partition_key)
+        try:
+            outcomes = [_evaluate(context, url, self.asset_key, check) for check in self.checks]
+        finally:
+            gx_runtime.release(url)
+        record(conn, self.asset_key, partition_key, run_id, outcomes, data_version)
+        return [check_result(self.asset_key, outcome, partition_key) for outcome in outcomes]
 
 
 def _evaluate(context: CheckContext, url: str, asset_key: dg.AssetKey, check: Check) -> Outcome:

@@ -8,6 +8,7 @@ import psycopg
 from pydantic import Field
 
 from platform_assets.db import server
+from platform_assets.db.connect import connect
 
 
 class PostgresResource(dg.ConfigurableResource):
@@ -36,34 +37,11 @@ class PostgresResource(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[psycopg.Connection]:
-        """An autocommit connection: atomic writes use explicit `conn.transaction()` blocks."""
-        with _connect(self.url()) as conn:
+        """An autocommit connection (`db.connect`): atomic writes use `conn.transaction()`."""
+        with connect(self.url()) as conn:
             yield conn
 
     @contextmanager
     def connect_source(self) -> Iterator[psycopg.Connection]:
-        with _connect(self.source_url()) as conn:
+        with connect(self.source_url()) as conn:
             yield conn
-
-
-@contextmanager
-def _connect(url: str) -> Iterator[psycopg.Connection]:
-    try:
-        conn = psycopg.connect(url, autocommit=True, application_name="platform_assets")
-    except psycopg.Error as error:  # a malformed URL is a ProgrammingError that quotes it
-        # The driver's message can echo the conninfo; name the database without its password.
-        raise ConnectionError(
-            f"cannot connect to Postgres at {server.redact(url)}: "
-            f"{server.redact(str(error), url).strip()}"
-        ) from None
-    with conn:
-        try:
-            yield conn
-        except psycopg.OperationalError as error:
-            if not conn.broken:
-                raise
-            # A server stopped or restarted mid-run: say which one (source or platform) it was.
-            raise ConnectionError(
-                f"lost the connection to Postgres at {server.redact(url)}: "
-                f"{server.redact(str(error), url).strip()}"
-            ) from error

@@ -14,20 +14,18 @@ import psycopg
 from psycopg import sql
 from pydantic import Field
 
+from platform_assets import keys
+from platform_assets.db.catalog import table_columns
 from platform_assets.db.sql import identifier, table
 from platform_assets.metadata import preview, table_schema, timed
-from platform_assets.quality import check_specs, run_checks
 from platform_assets.quality.common import interval_text
 from platform_assets.resources import PostgresResource
 from platform_assets.resources.artifacts import ArtifactStore
-from platform_assets.training.catalog import table_columns
-from platform_assets.training.checks import dataset_checks, relation
+from platform_assets.training.checks import checked_dataset
 from platform_assets.training.dataset import DatasetBuild, Window, build_dataset
 from platform_assets.training.tasks import TASKS, Task
 from platform_assets.training.versions import code_version
 
-GROUP = "training"
-OWNERS = ["team:ml-platform"]
 _PREVIEW_COLUMNS = 8  # a preview of every feature column would not fit the UI
 
 
@@ -96,15 +94,17 @@ def _metadata(
 
 
 def _training_asset(task: Task) -> dg.AssetsDefinition:
+    checked = checked_dataset(task)
+
     @dg.asset(
-        key=["training", task.name],
-        deps=[dg.AssetKey(["features", view.name]) for view in task.views],
-        group_name=GROUP,
+        key=checked.asset_key,
+        deps=[keys.feature_key(view.name) for view in task.views],
+        group_name=keys.TRAINING,
         kinds={"postgres", "parquet"},
-        owners=OWNERS,
+        owners=keys.ML_PLATFORM,
         code_version=code_version(task),
         description=task.description,
-        check_specs=check_specs(dg.AssetKey(["training", task.name]), dataset_checks(task)),
+        check_specs=checked.specs(),
     )
     def _asset(
         context: dg.AssetExecutionContext,
@@ -115,9 +115,8 @@ def _training_asset(task: Task) -> dg.AssetsDefinition:
         window = config.window()  # a bad date is refused before connecting
         with timed() as timing, postgres.connect() as conn:
             build = build_dataset(conn, task, window, context.run.run_id, artifacts)
-            checks = run_checks(
-                conn, postgres.url(), dg.AssetKey(["training", task.name]), relation(task), {},
-                dataset_checks(task), partition_key=None, run_id=context.run.run_id,
+            checks = checked.run(
+                conn, postgres.url(), {}, partition_key=None, run_id=context.run.run_id,
                 data_version=build.version,
             )
             schema = table_schema(conn, "training", task.name)

@@ -4,8 +4,12 @@ They stand between a dataset and anything trained on it: a model is only as trus
 rows it learned from, so any failure here stops the training and promotion downstream.
 """
 
+from psycopg import sql
+
+from platform_assets import keys
 from platform_assets.quality import (
     Check,
+    CheckedTable,
     column_pair_not_later_check,
     label_balance_check,
     not_null_check,
@@ -23,8 +27,8 @@ SPLIT_PURGED = "split_purged"
 HAS_TRAINING_ROWS = "has_training_rows"
 
 
-def relation(task: Task) -> str:
-    return f"select * from training.{task.name}"
+def _relation(task: Task) -> str:
+    return sql.SQL("select * from {}").format(sql.Identifier("training", task.name)).as_string()
 
 
 def _has_rows() -> Check:
@@ -58,7 +62,8 @@ def _has_training_rows() -> Check:
     )
 
 
-def dataset_checks(task: Task) -> list[Check]:
+def checked_dataset(task: Task) -> CheckedTable:
+    """The built table and the checks it must pass (a dataset is one build, not partitioned)."""
     later = [
         f"{view.name}__{column}"
         for view in task.views
@@ -117,4 +122,4 @@ def dataset_checks(task: Task) -> list[Check]:
                 description="Regression labels are non-negative.",
             )
         )
-    return checks
+    return CheckedTable(keys.dataset_key(task.name), _relation(task), tuple(checks))

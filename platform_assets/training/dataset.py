@@ -20,14 +20,15 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from platform_assets.db.catalog import table_columns
+from platform_assets.db.locks import lock_relation
 from platform_assets.db.sql import compose, identifier, load_sql, table
 from platform_assets.features.views import FeatureView
 from platform_assets.resources.artifacts import ArtifactStore
-from platform_assets.training.catalog import table_columns
 from platform_assets.training.pit import joined_view, pit_join
 from platform_assets.training.snapshot import read_arrow, write_parquet
 from platform_assets.training.split import SPLITS, purge_summary, split_cutoffs
-from platform_assets.training.tasks import Task
+from platform_assets.training.tasks import LABEL_FRAGMENTS, Task
 from platform_assets.training.versions import code_version, dataset_version, feature_view_version
 
 SCHEMA = "training"
@@ -84,7 +85,7 @@ def build_dataset(
     build = table(SCHEMA, build_name(task))
     with conn.transaction():
         _pin_session(conn)
-        conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (task.table,))
+        lock_relation(conn, task.table)
         with _timed(timings, "labels_s"):
             label_counts = _create_labels(conn, task, resolved)
         with _timed(timings, "pit_join_s"):
@@ -130,7 +131,9 @@ def resolve_window(conn: psycopg.Connection, task: Task, window: Window) -> tupl
         if not firsts:
             raise ValueError(f"{task.name}: no feature rows in {[v.table for v in task.views]}")
         observed = conn.execute(
-            load_sql("training/last_observed_label_date"), {"horizon": task.horizon}
+            compose("training/last_observed_label_date",
+                    observed_horizon=compose(LABEL_FRAGMENTS["observed_horizon"])),
+            {"horizon": task.horizon},
         ).fetchone()[0]
         if observed is None:
             raise ValueError(f"{task.name}: staging.service_events is empty, nothing is observed")
@@ -169,7 +172,7 @@ def _create_labels(
     conn: psycopg.Connection, task: Task, window: tuple[date, date]
 ) -> dict[datetime, int]:
     """Label the window into a transaction-local table; return its label times and counts."""
-    query = sql.SQL(load_sql(task.label_sql))
+    query = task.label_query()
     params = {
         "first_date": window[0],
         "last_date": window[1],

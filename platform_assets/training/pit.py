@@ -13,9 +13,9 @@ from datetime import timedelta
 import psycopg
 from psycopg import sql
 
+from platform_assets.db.catalog import table_columns
 from platform_assets.db.sql import compose, identifier, table
 from platform_assets.features.views import KEY_COLUMNS, FeatureView
-from platform_assets.training.catalog import table_columns
 
 
 @dataclass(frozen=True)

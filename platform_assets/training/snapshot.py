@@ -17,7 +17,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from psycopg import sql
 
-from platform_assets.training.catalog import Column
+from platform_assets.db.catalog import Column
 
 # Postgres type (as format_type spells it) -> Arrow type; anything else is kept as its text.
 ARROW_TYPES = {

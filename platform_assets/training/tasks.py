@@ -1,6 +1,7 @@
 """The prediction tasks: what each labels, over which entity and horizon, from which views.
 
-A task's labels come from `sql/training/labels_<name>.sql`; its features from every view in
+A task's labels come from `sql/training/labels_<name>.sql`, with the grid and the observed
+horizon every task shares composed in (`LABEL_FRAGMENTS`); its features from every view in
 `views`, joined point in time. Adding a view to a task (a topics view, say) is a change to its
 `views` tuple and nothing else: the join, the column names and the version follow from it.
 """
@@ -9,14 +10,23 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
 
-from platform_assets.embeddings.views import CUSTOMER_TOPICS_DAILY
-from platform_assets.features.views import VIEWS_BY_NAME, FeatureView
+from psycopg import sql
+
+from platform_assets.db.sql import compose
+from platform_assets.features.views import CUSTOMER_TOPICS_DAILY, VIEWS_BY_NAME, FeatureView
 
 LabelKind = Literal["classification", "regression"]
 
 # As-of dates are a weekly grid: daily rows of one entity would be near-duplicates that a
 # random row-level metric would reward. Labels are taken at noon UTC of each as-of date.
 GRID = timedelta(days=7)
+
+# The CTE bodies every label query shares, by the `{placeholder}` that takes each: one grid of
+# as-of times and one rule for an observed horizon, so the tasks cannot drift apart.
+LABEL_FRAGMENTS = {
+    "label_grid": "training/label_grid",
+    "observed_horizon": "training/observed_horizon",
+}
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,12 @@ class Task:
     @property
     def label_sql(self) -> str:
         return f"training/labels_{self.name}"
+
+    def label_query(self) -> sql.Composed:
+        """The label query with the shared fragments composed in; it binds first_date,
+        last_date, grid and horizon."""
+        fragments = {slot: compose(name) for slot, name in LABEL_FRAGMENTS.items()}
+        return compose(self.label_sql, **fragments)
 
     @property
     def table(self) -> str:

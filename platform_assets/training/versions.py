@@ -13,12 +13,12 @@ from datetime import date
 
 import psycopg
 
+from platform_assets.db.catalog import table_columns
 from platform_assets.db.sql import load_sql
 from platform_assets.features.registry import view_version
 from platform_assets.features.views import FeatureView
-from platform_assets.training.catalog import table_columns
 from platform_assets.training.split import SPLIT_FRACTIONS
-from platform_assets.training.tasks import Task
+from platform_assets.training.tasks import LABEL_FRAGMENTS, Task
 
 # The SQL that shapes a dataset's rows (statistics and bookkeeping SQL do not).
 ROW_SQL = ("training/labels_table", "training/pit_join", "training/pit_view")
@@ -48,8 +48,10 @@ def feature_view_version(conn: psycopg.Connection, view: FeatureView) -> str:
 
 
 def code_version(task: Task) -> str:
-    """Changes when the SQL behind the rows, the task spec or the split fractions change."""
-    sql_texts = {name: load_sql(name) for name in (task.label_sql, *ROW_SQL)}
+    """Changes when the SQL behind the rows (the label query and the fragments composed into
+    it included), the task spec or the split fractions change."""
+    names = (task.label_sql, *LABEL_FRAGMENTS.values(), *ROW_SQL)
+    sql_texts = {name: load_sql(name) for name in names}
     return _digest({"task": task.spec(), "split": SPLIT_FRACTIONS, "sql": sql_texts}, 12)
 
 

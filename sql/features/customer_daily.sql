@@ -4,21 +4,7 @@
 -- before first_day so windows are complete at partition edges. The customer's attributes and
 -- bins are read as of feature_ts from staging history (the version valid then), never from the
 -- current row; source_max_ts folds in the valid_from of every version read.
-with days as (
-    select d::date as day
-    from generate_series(%(first_day)s::date - 89, %(last_day)s::date, interval '1 day') as d
-),
-customers as (  -- every customer (or each entity asked for) with a version valid in the range
-    select distinct h.id as customer_id
-    from staging.customers_history as h
-    where (%(entities)s::uuid[] is null or h.id = any(%(entities)s::uuid[]))
-      and h.created_at < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
-      and h.valid_from <= (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
-      and (h.valid_to is null
-           or h.valid_to > (%(first_day)s::date + 1)::timestamp at time zone 'UTC')
-      and (h.churned_at is null
-           or h.churned_at >= (%(first_day)s::date + 1)::timestamp at time zone 'UTC')
-),
+with {customer_range},
 daily as (
     select
         e.customer_id,
@@ -104,11 +90,7 @@ select
     w.kg_collected_30d,
     w.kg_trend_30d
 from windowed as w
-cross join lateral (select (w.day + 1)::timestamp at time zone 'UTC' as feature_ts) as t
-join staging.customers_history as v  -- the customer as of feature_ts
-    on v.id = w.customer_id
-    and v.valid_from <= t.feature_ts
-    and (v.valid_to is null or v.valid_to > t.feature_ts)
+{customer_as_of}
 left join lateral (  -- its bins as of feature_ts; a removal counts from the row's updated_at
     select
         count(*) filter (
@@ -122,5 +104,3 @@ left join lateral (  -- its bins as of feature_ts; a removal counts from the row
       and (b.valid_to is null or b.valid_to > t.feature_ts)
 ) as b on true
 where w.day between %(first_day)s::date and %(last_day)s::date
-  and v.created_at < t.feature_ts
-  and (v.churned_at is null or v.churned_at >= t.feature_ts)

@@ -4,15 +4,13 @@
 -- valid then, from staging history): not yet created or already churned -> no row. churned_at
 -- is a valid time of its own, so both the label and "already churned" read it from the newest
 -- version (what is known now of the past, deleted rows too), which a missed version cannot hide.
--- As-of dates whose horizon reaches past the latest service_date in staging are left out.
+-- As-of dates whose horizon reaches past the latest service_date in staging are left out. The
+-- grid and observed CTEs are shared fragments: training/label_grid, training/observed_horizon.
 with grid as (
-    select (d + interval '12 hours') at time zone 'utc' as label_ts
-    from generate_series(
-        %(first_date)s::timestamp, %(last_date)s::timestamp, %(grid)s::interval
-    ) as d
+{label_grid}
 ),
 observed as (
-    select max(service_date) as until from staging.service_events
+{observed_horizon}
 ),
 newest as (
     select distinct on (id) id, churned_at

@@ -3,15 +3,13 @@
 -- (label_ts, label_ts + horizon] (0 when none). The population is the bins as they stood at
 -- label_ts (their version valid then, from staging history): not yet created, or already
 -- removed (a removal counts from its version's updated_at) -> no row.
--- As-of dates whose horizon reaches past the latest service_date in staging are left out.
+-- As-of dates whose horizon reaches past the latest service_date in staging are left out. The
+-- grid and observed CTEs are shared fragments: training/label_grid, training/observed_horizon.
 with grid as (
-    select (d + interval '12 hours') at time zone 'utc' as label_ts
-    from generate_series(
-        %(first_date)s::timestamp, %(last_date)s::timestamp, %(grid)s::interval
-    ) as d
+{label_grid}
 ),
 observed as (
-    select max(service_date) as until from staging.service_events
+{observed_horizon}
 )
 select
     b.id as bin_id,

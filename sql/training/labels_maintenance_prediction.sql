@@ -4,15 +4,13 @@
 -- stood at label_ts (each vehicle's version valid then, from staging history): not yet created,
 -- or already retired (a retirement counts from its version's updated_at) -> no row. A vehicle
 -- retired later keeps its earlier rows: no survivorship bias.
--- As-of dates whose horizon reaches past the latest service_date in staging are left out.
+-- As-of dates whose horizon reaches past the latest service_date in staging are left out. The
+-- grid and observed CTEs are shared fragments: training/label_grid, training/observed_horizon.
 with grid as (
-    select (d + interval '12 hours') at time zone 'utc' as label_ts
-    from generate_series(
-        %(first_date)s::timestamp, %(last_date)s::timestamp, %(grid)s::interval
-    ) as d
+{label_grid}
 ),
 observed as (
-    select max(service_date) as until from staging.service_events
+{observed_horizon}
 )
 select
     v.id as vehicle_id,

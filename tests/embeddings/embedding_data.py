@@ -10,12 +10,13 @@ from pathlib import Path
 
 import dagster as dg
 import psycopg
-from testkit import END_DATE, create_database, range_tags
+from testkit import END_DATE, create_database
 
 from platform_assets.embeddings.assets import embedding_assets
 from platform_assets.embeddings.model import EmbeddingModel
 from platform_assets.ingest.assets import ingest_assets
 from platform_assets.ingest.source import source_extent
+from platform_assets.partitions import range_tags
 from platform_assets.resources import PostgresResource
 from platform_assets.simulator import simulate
 from platform_assets.simulator.load import simulation_params, write_ops

@@ -9,13 +9,9 @@ import pytest
 from embedding_data import EMBEDDED, add_event, clone, embed_all, embedded_template
 from testkit import create_database
 
+from platform_assets.embeddings.cli import main_search
 from platform_assets.embeddings.model import DimensionMismatch, EmbeddingModel
-from platform_assets.embeddings.search import (
-    format_hits,
-    main_search,
-    search,
-    search_vector,
-)
+from platform_assets.embeddings.search import format_hits, search, search_vector
 
 TEMPLATE = "embeddings_search"
 PLANTED_ORG = uuid.UUID(int=4242)

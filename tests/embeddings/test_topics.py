@@ -7,15 +7,11 @@ import psycopg
 import pytest
 from embedding_data import EMBEDDED, clone, embedded_template, materialize
 
-from platform_assets.embeddings.assets import topic_assets
 from platform_assets.embeddings.model import EmbeddingModel
-from platform_assets.embeddings.topics import (
-    TopicFitError,
-    TopicSettings,
-    label_topics,
-    materialize_topics,
-)
-from platform_assets.embeddings.views import CUSTOMER_TOPICS_DAILY, MAX_TOPICS, TOPIC_COLUMNS
+from platform_assets.embeddings.scope import MAX_TOPICS
+from platform_assets.embeddings.topics import TopicFitError, TopicSettings, label_topics
+from platform_assets.features.customer_topics_daily import customer_topics_daily, materialize_topics
+from platform_assets.features.views import CUSTOMER_TOPICS_DAILY, TOPIC_COLUMNS
 from platform_assets.training.pit import joined_view
 
 VIEW = CUSTOMER_TOPICS_DAILY
@@ -53,7 +49,7 @@ def _rows(conn, first_day: str, last_day: str) -> pd.DataFrame:
 
 def test_the_asset_fits_labels_registers_and_passes_its_checks(url, conn, history):
     first, last = history
-    result = materialize(url, topic_assets, first, last)
+    result = materialize(url, [customer_topics_daily], first, last)
     assert result.success
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) == 5 and all(e.passed for e in evaluations)
@@ -74,7 +70,7 @@ def test_the_asset_fits_labels_registers_and_passes_its_checks(url, conn, histor
     # The training join reads the view like any other: key, times, then the 16 features.
     assert joined_view(conn, VIEW).columns == ("feature_ts", "source_max_ts", *TOPIC_COLUMNS)
 
-    again = materialize(url, topic_assets, last, last)
+    again = materialize(url, [customer_topics_daily], last, last)
     meta = again.asset_materializations_for_node("features__customer_topics_daily")[0].metadata
     assert meta["refitted"].value is False and meta["days_written"].value == f"{last}..{last}"
 

@@ -123,6 +123,12 @@ def test_materialized_views_are_registered_served_latest_and_free_of_pii(staged,
         (f"{first}..{last}",),
     ).fetchone()
     assert recorded == (len(evaluations), True)
+    # Checks are declared per day: a range run records them against the asset, a one-day run
+    # against its day, which the UI then shows on that partition.
+    assert {e.partition for e in evaluations} == {None}
+    one_day = materialize(feature_assets, last)
+    assert one_day.success
+    assert {e.partition for e in one_day.get_asset_check_evaluations()} == {last}
     assert conn.execute(
         "select min(quality_score) from features.registry"
     ).fetchone()[0] == 1

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 import pytest
+from testkit import partition_range
 
 from platform_assets.definitions import defs
 from platform_assets.features.assets import feature_assets
@@ -53,8 +54,7 @@ def one(conn, query: str, params=()):
 def nightly_range() -> tuple[str, str]:
     schedule = defs.resolve_schedule_def("nightly_refresh_schedule")
     context = dg.build_schedule_context(scheduled_execution_time=NIGHTLY_AT)
-    tags = schedule.evaluate_tick(context).run_requests[0].tags
-    return tags["dagster/asset_partition_range_start"], tags["dagster/asset_partition_range_end"]
+    return partition_range(schedule.evaluate_tick(context).run_requests[0].tags)
 
 
 def demand_labels(conn, store) -> dict[tuple[str, str], float]:

@@ -6,7 +6,7 @@ from datetime import date
 
 import psycopg
 import pytest
-from testkit import END_DATE
+from testkit import END_DATE, fingerprint
 
 from platform_assets.ingest.assets import ingest_assets, raw_assets, staging_assets
 from platform_assets.ingest.source import source_extent
@@ -41,12 +41,9 @@ def scalar(conn, query: str, params=()):
     return conn.execute(query, params).fetchone()[0]
 
 
-def staging_fingerprint(conn, name: str) -> str:
-    """A digest of a staging table's content, without load bookkeeping."""
-    return conn.execute(
-        f"select md5(coalesce(string_agg((to_jsonb(t) - 'load_id' - 'staged_at')::text, '|'"
-        f" order by t.id), '')) from staging.{name} t"
-    ).fetchone()[0]
+def staging_fingerprint(conn, name: str) -> tuple[int, str]:
+    """A staging table's content, without load bookkeeping."""
+    return fingerprint(conn, f"staging.{name}", drop=("load_id", "staged_at"))
 
 
 @pytest.fixture

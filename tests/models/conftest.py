@@ -20,6 +20,7 @@ from platform_assets.jobs import DATA_GROUPS
 from platform_assets.models import artifact, registry
 from platform_assets.models.specs import MODEL_SPECS
 from platform_assets.models.train import fit, load_dataset
+from platform_assets.partitions import range_tags
 from platform_assets.resources import ArtifactStore, PostgresResource
 from platform_assets.simulator import simulate
 from platform_assets.simulator.load import simulation_params, write_ops
@@ -45,10 +46,7 @@ def world_template(new_database, template_db, world_artifacts) -> str:
         list(defs.assets),
         instance=dg.DagsterInstance.ephemeral(),
         selection=dg.AssetSelection.groups(*DATA_GROUPS),
-        tags={
-            "dagster/asset_partition_range_start": FIRST_DAY,
-            "dagster/asset_partition_range_end": END.isoformat(),
-        },
+        tags=range_tags(FIRST_DAY, END.isoformat()),
         resources={
             "postgres": PostgresResource(database_url=url),
             "artifacts": ArtifactStore(root=str(world_artifacts)),
@@ -82,17 +80,11 @@ class World:
 
     def run(self, *keys: str, partition: tuple[str, str] | None = None, run_config=None):
         """Materialize the assets `keys` ("training/demand_forecast", ...) in one run."""
-        tags = None
-        if partition:
-            tags = {
-                "dagster/asset_partition_range_start": partition[0],
-                "dagster/asset_partition_range_end": partition[1],
-            }
         return dg.materialize(
             list(defs.assets),
             instance=self.instance,
             selection=[dg.AssetKey.from_user_string(k) for k in keys],
-            tags=tags,
+            tags=range_tags(*partition) if partition else None,
             run_config=run_config,
             raise_on_error=False,
             resources={

@@ -11,14 +11,13 @@ import pytest
 
 from platform_assets.quality import (
     Check,
-    check_specs,
+    CheckedTable,
     column_pair_not_later_check,
     label_balance_check,
     not_null_check,
     quality_score,
     range_check,
     row_count_vs_previous_check,
-    run_checks,
     schema_check,
     unique_keys_check,
 )
@@ -65,15 +64,9 @@ def table(conn):
 
 
 def check(conn, db_url, checks=CHECKS, relation=RELATION, params=None, partition="2026-06-30"):
-    results = run_checks(
-        conn,
-        db_url,
-        KEY,
-        relation,
-        {"day": DAY} if params is None else params,
-        checks,
-        partition,
-        "run-1",
+    results = CheckedTable(KEY, relation, tuple(checks)).run(
+        conn, db_url, {"day": DAY} if params is None else params,
+        partition_key=partition, run_id="run-1",
     )
     return {result.check_name: result for result in results}
 
@@ -278,11 +271,13 @@ def test_no_previous_partition_passes_the_row_count_check(table, db_url):
 def test_a_failed_blocking_check_stops_downstream_assets(table, db_url):
     checks = [unique_keys_check(["day"], blocking=True), not_null_check(["v"])]
 
-    @dg.asset(key=KEY, check_specs=check_specs(KEY, checks))
+    checked = CheckedTable(KEY, RELATION, tuple(checks))
+
+    @dg.asset(key=KEY, check_specs=checked.specs())
     def features_t(context: dg.AssetExecutionContext, postgres: PostgresResource):
         with postgres.connect() as conn:
-            results = run_checks(
-                conn, postgres.url(), KEY, RELATION, {"day": DAY}, checks, None, context.run.run_id
+            results = checked.run(
+                conn, postgres.url(), {"day": DAY}, partition_key=None, run_id=context.run.run_id
             )
         return dg.MaterializeResult(check_results=results)
 
@@ -309,7 +304,9 @@ def test_a_failed_blocking_check_stops_downstream_assets(table, db_url):
 
 
 def test_check_specs_carry_name_blocking_and_description():
-    specs = check_specs(KEY, [CHECKS[0], unique_keys_check(["customer_id"], blocking=True)])
+    specs = CheckedTable(
+        KEY, RELATION, (CHECKS[0], unique_keys_check(["customer_id"], blocking=True))
+    ).specs()
 
     assert [(s.name, s.asset_key, s.blocking) for s in specs] == [
         ("schema", KEY, False),
@@ -320,7 +317,7 @@ def test_check_specs_carry_name_blocking_and_description():
 
 def test_duplicate_or_malformed_check_names_are_rejected():
     with pytest.raises(ValueError, match="duplicate check names: keys_unique"):
-        check_specs(KEY, [CHECKS[1], CHECKS[1]])
+        CheckedTable(KEY, RELATION, (CHECKS[1], CHECKS[1]))
     with pytest.raises(ValueError, match="lower_snake_case"):
         Check("Keys Unique", "", False, _raises)
 

@@ -18,6 +18,7 @@ import psycopg
 import pytest
 
 from platform_assets.embeddings.model import EmbeddingModel
+from platform_assets.partitions import range_tags
 from platform_assets.resources import ArtifactStore, PostgresResource
 
 
@@ -57,10 +58,7 @@ def fault_world_template(server_url, new_database, template_db, tmp_path_factory
         list(models.defs.assets),
         instance=dg.DagsterInstance.ephemeral(),
         selection=dg.AssetSelection.groups("ingest") | dg.AssetSelection.assets(VEHICLE_DAILY),
-        tags={
-            "dagster/asset_partition_range_start": models.FIRST_DAY,
-            "dagster/asset_partition_range_end": models.END.isoformat(),
-        },
+        tags=range_tags(models.FIRST_DAY, models.END.isoformat()),
         resources={
             "postgres": PostgresResource(database_url=url),
             "artifacts": ArtifactStore(root=str(tmp_path_factory.mktemp("fault-world"))),

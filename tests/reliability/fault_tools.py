@@ -1,4 +1,4 @@
-"""Helpers of the fault tests: run workers in subprocesses, watch Postgres, fingerprint tables."""
+"""Helpers of the fault tests: run workers in subprocesses, watch Postgres, clone databases."""
 
 import json
 import os
@@ -170,16 +170,6 @@ def platform_sessions(conn: psycopg.Connection) -> int:
         " and application_name = %s",
         (APP,),
     )
-
-
-def digest(conn: psycopg.Connection, table: str, where: str = "true", drop=()) -> tuple:
-    """(rows, md5 of every row as jsonb text minus the `drop` columns) of `table`."""
-    schema, name = table.split(".")
-    query = sql.SQL(
-        "select count(*), md5(coalesce(string_agg(r, '|' order by r), ''))"
-        " from (select (to_jsonb(t) - %(drop)s::text[])::text as r from {} t where {}) s"
-    ).format(sql.Identifier(schema, name), sql.SQL(where))
-    return tuple(conn.execute(query, {"drop": list(drop)}).fetchone())
 
 
 def clone(url: str, name: str) -> str:

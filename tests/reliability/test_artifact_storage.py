@@ -6,7 +6,8 @@ import textwrap
 
 import pytest
 from fault_jobs import TASK
-from fault_tools import digest, finish, shorter_window, spawn, step_failures
+from fault_tools import finish, shorter_window, spawn, step_failures
+from testkit import fingerprint
 
 from platform_assets.resources import ArtifactStore
 
@@ -64,8 +65,8 @@ def test_disk_full_while_writing_the_dataset_snapshot(world, tmp_path):
         short = shorter_window(conn)
     assert world.run(f"training/{TASK}", run_config=short).success  # the previous version
     with world.connect() as conn:
-        before = digest(conn, f"training.{TASK}")
-        datasets = digest(conn, "training.datasets")
+        before = fingerprint(conn, f"training.{TASK}")
+        datasets = fingerprint(conn, "training.datasets")
 
     root = tmp_path / "full-disk"
     failure = run_limited(world.url, root, "", f"training/{TASK}")
@@ -74,8 +75,8 @@ def test_disk_full_while_writing_the_dataset_snapshot(world, tmp_path):
     assert "File too large" in failure
     assert str(root / "datasets" / TASK) in failure  # names where it could not write
     with world.connect() as conn:
-        assert digest(conn, f"training.{TASK}") == before
-        assert digest(conn, "training.datasets") == datasets
+        assert fingerprint(conn, f"training.{TASK}") == before
+        assert fingerprint(conn, "training.datasets") == datasets
     assert files(root) == []  # neither a snapshot nor its half-written temporary file
 
 
@@ -104,8 +105,8 @@ def test_an_artifact_root_that_cannot_be_a_directory(world, tmp_path):
         short = shorter_window(conn)
     assert world.run(f"training/{TASK}", run_config=short).success
     with world.connect() as conn:
-        before = digest(conn, f"training.{TASK}")
-        datasets = digest(conn, "training.datasets")
+        before = fingerprint(conn, f"training.{TASK}")
+        datasets = fingerprint(conn, "training.datasets")
     regular = tmp_path / "a-file"
     regular.write_text("not a directory")
     good = world.artifacts
@@ -116,8 +117,8 @@ def test_an_artifact_root_that_cannot_be_a_directory(world, tmp_path):
     error = step_failures(dataset)[f"training__{TASK}"]
     assert "Not a directory" in error and str(regular / "artifacts" / "datasets") in error
     with world.connect() as conn:
-        assert digest(conn, f"training.{TASK}") == before
-        assert digest(conn, "training.datasets") == datasets
+        assert fingerprint(conn, f"training.{TASK}") == before
+        assert fingerprint(conn, "training.datasets") == datasets
 
     world.artifacts = good
     assert world.run(f"training/{TASK}").success

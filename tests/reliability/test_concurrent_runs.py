@@ -6,7 +6,6 @@ import pytest
 from fault_jobs import ARTIFACTS_ENV, DATABASE_ENV
 from fault_tools import (
     blocked_on,
-    digest,
     finish,
     kill,
     spawn_run,
@@ -14,6 +13,8 @@ from fault_tools import (
     worker_env,
     write_small_source,
 )
+from psycopg import sql
+from testkit import fingerprint
 
 from platform_assets.ingest.assets import ingest_assets
 from platform_assets.ingest.source import source_extent
@@ -22,17 +23,23 @@ TABLE = "raw.service_events"  # no unique key: only the lock keeps two loads of 
 VOLATILE = ["load_id", "loaded_at"]  # differ between two loads of the same rows
 
 
+def loads(conn: psycopg.Connection, day: str) -> list[tuple]:
+    """The distinct load ids of `day`'s rows in TABLE."""
+    query = sql.SQL("select distinct load_id from {} where partition_key = %s")
+    return conn.execute(query.format(sql.Identifier(*TABLE.split("."))), (day,)).fetchall()
+
+
 @pytest.mark.slow
 def test_the_same_partition_twice_at_once(db_url, materialize, tmp_path):
     write_small_source(db_url)
     with psycopg.connect(db_url, autocommit=True) as conn:
         first, last = source_extent(conn)
     assert materialize(ingest_assets, first, last).success
-    where = f"partition_key = '{last}'"
+    day = {"partition_key": last}
     with psycopg.connect(db_url, autocommit=True) as conn:
-        single = digest(conn, TABLE, where, drop=VOLATILE)  # what one run of the day leaves
-        everything = digest(conn, TABLE, drop=VOLATILE)
-        first_load = conn.execute(f"select distinct load_id from {TABLE} where {where}").fetchall()
+        single = fingerprint(conn, TABLE, day, drop=VOLATILE)  # what one run of the day leaves
+        everything = fingerprint(conn, TABLE, drop=VOLATILE)
+        first_load = loads(conn, last)
     assert single[0] > 0 and len(first_load) == 1
 
     env = worker_env(**{DATABASE_ENV: db_url, ARTIFACTS_ENV: str(tmp_path / "artifacts")})
@@ -56,10 +63,10 @@ def test_the_same_partition_twice_at_once(db_url, materialize, tmp_path):
     for worker, output in zip(workers, outputs, strict=True):
         assert worker.returncode == 0 and "RUN success" in output, output
     with psycopg.connect(db_url, autocommit=True) as conn:
-        assert digest(conn, TABLE, where, drop=VOLATILE) == single
-        assert digest(conn, TABLE, drop=VOLATILE) == everything
+        assert fingerprint(conn, TABLE, day, drop=VOLATILE) == single
+        assert fingerprint(conn, TABLE, drop=VOLATILE) == everything
         # One load holds the day: the run that went second replaced the first one's rows.
-        (load,) = conn.execute(f"select distinct load_id from {TABLE} where {where}").fetchall()
+        (load,) = loads(conn, last)
         assert load != first_load[0]
         assert conn.execute(
             "select count(*) - count(distinct (partition_key, id)) from raw.service_events"

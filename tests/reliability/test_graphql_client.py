@@ -24,6 +24,7 @@ from dagster import DagsterRunStatus
 from dagster_graphql import DagsterGraphQLClient
 from testkit import free_port, stop_dagster_dev
 
+from platform_assets.partitions import range_tags
 from platform_assets.simulator import simulate
 from platform_assets.simulator.load import simulation_params, write_ops
 
@@ -206,10 +207,7 @@ def test_nightly_refresh_runs_and_a_failed_run_is_re_executed_from_failure(dev):
     nightly = dev.client.submit_job_execution(
         job_name="nightly_refresh",
         repository_location_name=LOCATION,
-        tags={
-            "dagster/asset_partition_range_start": FIRST_DAY,
-            "dagster/asset_partition_range_end": PARTITION,
-        },
+        tags=range_tags(FIRST_DAY, PARTITION),
     )
     child = _re_execute_from_failure(dev, parent)
 

@@ -22,6 +22,7 @@ from platform_assets.embeddings.scope import EVENT_TYPES
 from platform_assets.embeddings.search import SNIPPET_CHARS, search
 from platform_assets.ingest.assets import ingest_assets
 from platform_assets.ingest.source import source_extent
+from platform_assets.partitions import range_tags
 from platform_assets.resources import PostgresResource
 from platform_assets.simulator import OPS_TABLES, simulate
 from platform_assets.simulator.load import simulation_params, write_ops
@@ -91,10 +92,7 @@ def _run(url: str, assets, first: str, last: str, model=None, config=None):
 
     return dg.materialize(
         assets,
-        tags={
-            "dagster/asset_partition_range_start": first,
-            "dagster/asset_partition_range_end": last,
-        },
+        tags=range_tags(first, last),
         resources={
             "postgres": PostgresResource(database_url=url),
             "embedding_model": model or EmbeddingModel(),

@@ -19,7 +19,6 @@ from fault_jobs import ARTIFACTS_ENV, DATABASE_ENV, TASK
 from fault_tools import (
     blocked_on,
     clone,
-    digest,
     kill,
     mark_failed,
     materialized,
@@ -32,6 +31,7 @@ from fault_tools import (
     worker_env,
     write_small_source,
 )
+from testkit import fingerprint
 
 from platform_assets.embeddings.assets import embedding_assets
 from platform_assets.embeddings.model import EmbeddingModel
@@ -85,7 +85,7 @@ def test_kill_mid_feature_partition_write(db_url, materialize, tmp_path, monkeyp
             " where event_type = 'pickup' and service_date >= %s::date - 3",
             (last,),
         )
-        before = digest(conn, "features.customer_daily")
+        before = fingerprint(conn, "features.customer_daily")
     clean_url = clone(db_url, f"clean_{uuid.uuid4().hex[:8]}")
     env = {DATABASE_ENV: db_url, ARTIFACTS_ENV: str(tmp_path / "artifacts")}
     instance_dir = tmp_path / "instance"
@@ -96,7 +96,7 @@ def test_kill_mid_feature_partition_write(db_url, materialize, tmp_path, monkeyp
         wrote=("features.customer_daily", "RowExclusiveLock"), tags={"dagster/partition": last},
     )
     with connect(db_url) as conn:
-        assert digest(conn, "features.customer_daily") == before
+        assert fingerprint(conn, "features.customer_daily") == before
 
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -110,8 +110,8 @@ def test_kill_mid_feature_partition_write(db_url, materialize, tmp_path, monkeyp
     monkeypatch.setenv(DATABASE_ENV, clean_url)
     execute_clean(fault_jobs.feature_job, tags={"dagster/partition": last})
     with connect(db_url) as conn, connect(clean_url) as clean:
-        after = digest(conn, "features.customer_daily")
-        assert after == digest(clean, "features.customer_daily")
+        after = fingerprint(conn, "features.customer_daily")
+        assert after == fingerprint(clean, "features.customer_daily")
         assert after[0] == before[0] and after != before  # the day was rewritten, not added
 
 
@@ -123,8 +123,8 @@ def test_kill_mid_training_dataset_swap(world, tmp_path, monkeypatch):
     # The previous version: a shorter window, so the killed build would publish other rows.
     assert world.run(f"training/{TASK}", run_config=short).success
     with world.connect() as conn:
-        before = digest(conn, f"training.{TASK}")
-        datasets = digest(conn, "training.datasets")
+        before = fingerprint(conn, f"training.{TASK}")
+        datasets = fingerprint(conn, "training.datasets")
         assert datasets[0] == 1
 
     artifacts = tmp_path / "faults-artifacts"
@@ -137,8 +137,8 @@ def test_kill_mid_training_dataset_swap(world, tmp_path, monkeypatch):
         wrote=(f"training.{TASK}", "AccessExclusiveLock"),
     )
     with world.connect() as conn:
-        assert digest(conn, f"training.{TASK}") == before
-        assert digest(conn, "training.datasets") == datasets
+        assert fingerprint(conn, f"training.{TASK}") == before
+        assert fingerprint(conn, "training.datasets") == datasets
         assert conn.execute(
             "select count(*) from pg_tables where schemaname = 'training' and tablename like %s",
             (f"{TASK}__build%",),
@@ -158,8 +158,8 @@ def test_kill_mid_training_dataset_swap(world, tmp_path, monkeypatch):
     monkeypatch.setenv(ARTIFACTS_ENV, str(tmp_path / "clean-artifacts"))
     execute_clean(fault_jobs.training_job)
     with world.connect() as conn, connect(clean_url) as clean:
-        after = digest(conn, f"training.{TASK}")
-        assert after == digest(clean, f"training.{TASK}") and after != before
+        after = fingerprint(conn, f"training.{TASK}")
+        assert after == fingerprint(clean, f"training.{TASK}") and after != before
         query = (
             "select version, row_count, parquet_path from training.datasets"
             " order by created_at desc limit 1"
@@ -193,8 +193,8 @@ def test_kill_mid_embedding_batch(db_url, materialize, tmp_path, monkeypatch):
             (last,),
         ).rowcount
         assert edited > 0
-        vectors_before = digest(conn, "vectors.service_event_embeddings")
-        metadata_before = digest(conn, "vectors.metadata")
+        vectors_before = fingerprint(conn, "vectors.service_event_embeddings")
+        metadata_before = fingerprint(conn, "vectors.metadata")
     clean_url = clone(db_url, f"clean_{uuid.uuid4().hex[:8]}")
 
     env = {DATABASE_ENV: db_url, ARTIFACTS_ENV: str(tmp_path / "artifacts")}
@@ -207,8 +207,8 @@ def test_kill_mid_embedding_batch(db_url, materialize, tmp_path, monkeypatch):
         tags={"dagster/partition": last},
     )
     with connect(db_url) as conn:
-        assert digest(conn, "vectors.service_event_embeddings") == vectors_before
-        assert digest(conn, "vectors.metadata") == metadata_before
+        assert fingerprint(conn, "vectors.service_event_embeddings") == vectors_before
+        assert fingerprint(conn, "vectors.metadata") == metadata_before
 
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -228,8 +228,9 @@ def test_kill_mid_embedding_batch(db_url, materialize, tmp_path, monkeypatch):
     }
     with connect(db_url) as conn, connect(clean_url) as clean:
         for table, drop in volatile.items():
-            assert digest(conn, table, drop=drop) == digest(clean, table, drop=drop), table
-        assert digest(conn, "vectors.service_event_embeddings")[0] == vectors_before[0]
+            found = fingerprint(conn, table, drop=drop)
+            assert found == fingerprint(clean, table, drop=drop), table
+        assert fingerprint(conn, "vectors.service_event_embeddings")[0] == vectors_before[0]
         assert conn.execute(
             "select count(*) from vectors.service_event_embeddings v join staging.service_events e"
             " on e.id = v.event_id where v.checksum = md5(e.description) and e.partition_key = %s",

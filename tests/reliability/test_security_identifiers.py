@@ -13,11 +13,12 @@ import dagster as dg
 import psycopg
 import pytest
 from psycopg import sql
+from testkit import run_main
 
-from platform_assets.cli import main
 from platform_assets.db.sql import InvalidIdentifier, identifier, table
-from platform_assets.embeddings.assets import customer_topics_daily, service_event_embeddings
+from platform_assets.embeddings.assets import service_event_embeddings
 from platform_assets.embeddings.model import EmbeddingModel
+from platform_assets.features.customer_topics_daily import customer_topics_daily
 from platform_assets.resources import ArtifactStore, PostgresResource
 from platform_assets.training.assets import training_assets
 
@@ -78,13 +79,7 @@ def cli(monkeypatch, capsys):
 
     def run(*args: str, url: str = UNREACHABLE) -> tuple[int, str, str]:
         monkeypatch.setenv("DATABASE_URL", url)
-        code = 0
-        try:
-            main(list(args))
-        except SystemExit as exit_:
-            code = exit_.code
-        out, err = capsys.readouterr()
-        return code, out, err
+        return run_main(capsys, *args)
 
     return run
 

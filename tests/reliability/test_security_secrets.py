@@ -18,12 +18,13 @@ from urllib.parse import urlsplit, urlunsplit
 import dagster as dg
 import psycopg
 import pytest
-from dagster._serdes import serialize_value
+from dagster import serialize_value
+from testkit import run_main
 
-from platform_assets.cli import main
 from platform_assets.features.assets import feature_assets
 from platform_assets.ingest.assets import ingest_assets, raw_assets
 from platform_assets.ingest.source import source_extent
+from platform_assets.partitions import range_tags
 from platform_assets.resources import PostgresResource
 from platform_assets.simulator import simulate
 from platform_assets.simulator.load import simulation_params, write_ops
@@ -66,10 +67,7 @@ def _customer_daily() -> dg.AssetsDefinition:
 def _run(assets, first, last, resource, instance):
     return dg.materialize(
         assets,
-        tags={
-            "dagster/asset_partition_range_start": first,
-            "dagster/asset_partition_range_end": last,
-        },
+        tags=range_tags(first, last),
         resources={"postgres": resource},
         instance=instance,
         raise_on_error=False,
@@ -198,9 +196,8 @@ def test_db_url_masks_the_password_unless_revealed(monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", UNREACHABLE)
 
     def printed(*args: str) -> str:
-        main(["db", "url", *args])  # resolves the URL only: no connection
-        out, err = capsys.readouterr()
-        assert err == ""
+        code, out, err = run_main(capsys, "db", "url", *args)  # resolves the URL: no connection
+        assert (code, err) == (0, "")
         return out.strip()
 
     assert printed() == "postgresql://bob:***@127.0.0.1:9/nowhere"

@@ -16,7 +16,6 @@ import pytest
 from fault_jobs import ARTIFACTS_ENV, DATABASE_ENV, RAW_EVENTS_KEY
 from fault_tools import (
     blocked_on,
-    digest,
     finish,
     kill,
     platform_sessions,
@@ -26,11 +25,13 @@ from fault_tools import (
     worker_env,
     write_small_source,
 )
+from testkit import fingerprint
 
 from platform_assets.db import server
 from platform_assets.db.migrate import migrate
 from platform_assets.ingest.assets import raw_assets
 from platform_assets.ingest.source import source_extent
+from platform_assets.partitions import range_tags
 from platform_assets.resources import PostgresResource
 
 DATABASE = "faults_stop"
@@ -49,8 +50,7 @@ def _land(url: str, first: str, last: str | None = None):
     return dg.materialize(
         events,
         partition_key=None if last else first,
-        tags={"dagster/asset_partition_range_start": first,
-              "dagster/asset_partition_range_end": last} if last else None,
+        tags=range_tags(first, last) if last else None,
         resources={"postgres": PostgresResource(database_url=url)},
         instance=dg.DagsterInstance.ephemeral(),
     )
@@ -81,12 +81,12 @@ def test_postgres_stopped_mid_partition_write(own_server, tmp_path):
     with psycopg.connect(url, autocommit=True) as conn:
         first, last = source_extent(conn)
     assert _land(url, first, last).success
-    partition = f"partition_key = '{last}'"
+    partition = {"partition_key": last}
     volatile = ["load_id", "loaded_at"]  # differ between two loads of the same rows
     with psycopg.connect(url, autocommit=True) as conn:
-        before = digest(conn, "raw.service_events", partition)
-        content = digest(conn, "raw.service_events", partition, drop=volatile)
-        everything = digest(conn, "raw.service_events")
+        before = fingerprint(conn, "raw.service_events", partition)
+        content = fingerprint(conn, "raw.service_events", partition, drop=volatile)
+        everything = fingerprint(conn, "raw.service_events")
     assert before[0] > 0
 
     env = worker_env(**{DATABASE_ENV: url, ARTIFACTS_ENV: str(tmp_path / "artifacts")})
@@ -120,9 +120,9 @@ def test_postgres_stopped_mid_partition_write(own_server, tmp_path):
     url = _url(home)  # the same server, started again
     with psycopg.connect(url, autocommit=True) as conn:
         assert platform_sessions(conn) == 0
-        assert digest(conn, "raw.service_events", partition) == before  # no partial rows
-        assert digest(conn, "raw.service_events") == everything
+        assert fingerprint(conn, "raw.service_events", partition) == before  # no partial rows
+        assert fingerprint(conn, "raw.service_events") == everything
     assert _land(url, last).success
     with psycopg.connect(url, autocommit=True) as conn:  # the same rows as the clean load
-        assert digest(conn, "raw.service_events", partition, drop=volatile) == content
-        assert digest(conn, "raw.service_events")[0] == everything[0]
+        assert fingerprint(conn, "raw.service_events", partition, drop=volatile) == content
+        assert fingerprint(conn, "raw.service_events")[0] == everything[0]

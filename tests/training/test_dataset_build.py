@@ -8,7 +8,7 @@ import numpy as np
 import psycopg
 import pyarrow.parquet as pq
 import pytest
-from testkit import TEMPLATE, create_database
+from testkit import TEMPLATE, create_database, fingerprint
 from training_data import add_customer, daily_rows, insert_features, observe_until, uid
 
 from platform_assets.features.registry import view_version
@@ -32,13 +32,6 @@ def write_history(conn) -> None:
     frame["kg_trend_30d"] = np.random.default_rng(3).normal(0, 10, len(frame))
     insert_features(conn, DAILY, frame)
     observe_until(conn, "2026-05-15")
-
-
-def table_digest(conn, name: str) -> str:
-    return conn.execute(
-        f"select md5(string_agg(t::text, '|' order by t.label_ts, t.customer_id))"
-        f" from training.{name} t"
-    ).fetchone()[0]
 
 
 @pytest.fixture
@@ -99,11 +92,11 @@ def test_registry_row_describes_the_build(conn, history, tmp_path):
 
 def test_rebuild_is_deterministic_and_keeps_the_snapshot(conn, history, tmp_path):
     first = build_dataset(conn, CHURN, Window(), "run-1", store(tmp_path))
-    digest, stat = table_digest(conn, "churn_risk"), os.stat(first.parquet_path)
+    digest, stat = fingerprint(conn, "training.churn_risk"), os.stat(first.parquet_path)
     second = build_dataset(conn, CHURN, Window(), "run-2", store(tmp_path))
 
     assert second.version == first.version
-    assert table_digest(conn, "churn_risk") == digest
+    assert fingerprint(conn, "training.churn_risk") == digest
     assert (second.registered, second.snapshot_written) == (False, False)
     after = os.stat(second.parquet_path)
     assert (after.st_ino, after.st_mtime_ns) == (stat.st_ino, stat.st_mtime_ns)
@@ -117,7 +110,7 @@ def test_same_inputs_in_another_database_give_the_same_version(conn, history, se
     with psycopg.connect(url, autocommit=True) as twin:
         write_history(twin)
         there = build_dataset(twin, CHURN, Window(), "run-9", store(tmp_path / "twin"))
-        assert table_digest(twin, "churn_risk") == table_digest(conn, "churn_risk")
+        assert fingerprint(twin, "training.churn_risk") == fingerprint(conn, "training.churn_risk")
     assert there.version == here.version
 
 
@@ -145,7 +138,7 @@ def test_a_changed_input_row_changes_the_version(conn, history, tmp_path):
 
 def test_a_failed_build_leaves_the_previous_table_and_registry(conn, history, tmp_path):
     build_dataset(conn, CHURN, Window(), "run-1", store(tmp_path))
-    digest = table_digest(conn, "churn_risk")
+    digest = fingerprint(conn, "training.churn_risk")
     blocked = tmp_path / "not-a-directory"
     blocked.write_text("")  # the snapshot cannot be written: the build fails before its swap
 
@@ -154,7 +147,7 @@ def test_a_failed_build_leaves_the_previous_table_and_registry(conn, history, tm
             conn, CHURN, Window(first=date(2026, 2, 1)), "run-2", ArtifactStore(root=str(blocked))
         )
 
-    assert table_digest(conn, "churn_risk") == digest
+    assert fingerprint(conn, "training.churn_risk") == digest
     assert conn.execute("select count(*) from training.datasets").fetchone()[0] == 1
     leftover = conn.execute("select to_regclass('training.churn_risk__build')").fetchone()[0]
     assert leftover is None

@@ -7,14 +7,13 @@ test_dataset_build's history (12 customers, 15 weekly dates: 11 train, 2 valid, 
 
 from datetime import timedelta
 
-import dagster as dg
 import pytest
 from test_dataset_build import CHURN, store, write_history
 from training_data import ts
 
-from platform_assets.quality import purged_split_check, run_checks
+from platform_assets.quality import purged_split_check
 from platform_assets.quality.common import interval_text
-from platform_assets.training.checks import SPLIT_PURGED, dataset_checks, relation
+from platform_assets.training.checks import SPLIT_PURGED, checked_dataset
 from platform_assets.training.dataset import Window, build_dataset
 from platform_assets.training.split import Cutoffs, purge_summary
 
@@ -91,10 +90,9 @@ def test_purged_split_check_refuses_bad_arguments(kwargs):
 
 def split_purged(conn, postgres) -> tuple[bool, dict]:
     """Run the dataset's checks; return split_purged's outcome and its expectation's facts."""
-    results = run_checks(
-        conn, postgres.url(), dg.AssetKey(["training", CHURN.name]), relation(CHURN), {},
-        dataset_checks(CHURN), partition_key=None, run_id="test",
-    )  # fmt: skip
+    results = checked_dataset(CHURN).run(
+        conn, postgres.url(), {}, partition_key=None, run_id="test"
+    )
     result = next(r for r in results if r.check_name == SPLIT_PURGED)
     return result.passed, result.metadata["observed"].value["expectations"][0]
 

@@ -13,9 +13,9 @@ import pyarrow as pa
 from psycopg import sql
 
 from platform_assets.db.bulk import copy_arrow
+from platform_assets.db.catalog import table_columns
 from platform_assets.db.sql import table
 from platform_assets.features.views import FeatureView
-from platform_assets.training.catalog import table_columns
 
 ORG = uuid.UUID(int=999_999)
 # Staging tables that keep every version: a row written here is also its only version.

@@ -58,7 +58,7 @@ def score_range(
     data = _rows(spec, model, frame, matrix, scores, inference_ms)
     with conn.transaction():
         conn.execute(
-            load_sql("models/clear_predictions"),
+            load_sql("predictions/clear_predictions"),
             {"task": spec.name, "first_day": first_day, "last_day": last_day},
         )
         written = copy_arrow(conn, sql.Identifier("ml", "predictions"), data) if len(frame) else 0
@@ -104,7 +104,7 @@ def _rows(spec, model, frame: pd.DataFrame, matrix, scores, inference_ms: float)
 def fill_outcomes(conn: psycopg.Connection, spec: ModelSpec) -> int:
     """Record the actual outcome of every open prediction whose horizon has been observed."""
     first, last = conn.execute(
-        load_sql("models/open_outcome_dates"), {"task": spec.name}
+        load_sql("predictions/open_outcome_dates"), {"task": spec.name}
     ).fetchone()
     if first is None:
         return 0
@@ -114,14 +114,14 @@ def fill_outcomes(conn: psycopg.Connection, spec: ModelSpec) -> int:
             compose(
                 "training/labels_table",
                 labels=_OUTCOME_LABELS,
-                query=sql.SQL(load_sql(task.label_sql)),
+                query=task.label_query(),
             ),
             {"first_date": first, "last_date": last, "grid": timedelta(days=1),
              "horizon": task.horizon},
         )
         updated = conn.execute(
             compose(
-                "models/fill_outcomes",
+                "predictions/fill_outcomes",
                 labels=_OUTCOME_LABELS,
                 entity_key=sql.Identifier(identifier(task.entity_key)),
             ),

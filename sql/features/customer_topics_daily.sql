@@ -5,21 +5,7 @@
 -- features/customer_daily. Reads 89 days of events before first_day so windows are complete at
 -- partition edges. Topics 0-7 are spelled out: the table has a fixed width of 8 topics. Which
 -- customers have a row comes from staging history as of feature_ts, as in customer_daily.
-with days as (
-    select d::date as day
-    from generate_series(%(first_day)s::date - 89, %(last_day)s::date, interval '1 day') as d
-),
-customers as (  -- every customer (or each entity asked for) with a version valid in the range
-    select distinct h.id as customer_id
-    from staging.customers_history as h
-    where (%(entities)s::uuid[] is null or h.id = any(%(entities)s::uuid[]))
-      and h.created_at < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
-      and h.valid_from <= (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
-      and (h.valid_to is null
-           or h.valid_to > (%(first_day)s::date + 1)::timestamp at time zone 'UTC')
-      and (h.churned_at is null
-           or h.churned_at >= (%(first_day)s::date + 1)::timestamp at time zone 'UTC')
-),
+with {customer_range},
 daily as (
     select
         e.customer_id,
@@ -95,11 +81,5 @@ select
     w.topic_0_90d, w.topic_1_90d, w.topic_2_90d, w.topic_3_90d,
     w.topic_4_90d, w.topic_5_90d, w.topic_6_90d, w.topic_7_90d
 from windowed as w
-cross join lateral (select (w.day + 1)::timestamp at time zone 'UTC' as feature_ts) as t
-join staging.customers_history as v  -- the customer as of feature_ts
-    on v.id = w.customer_id
-    and v.valid_from <= t.feature_ts
-    and (v.valid_to is null or v.valid_to > t.feature_ts)
+{customer_as_of}
 where w.day between %(first_day)s::date and %(last_day)s::date
-  and v.created_at < t.feature_ts
-  and (v.churned_at is null or v.churned_at >= t.feature_ts)

@@ -1,0 +1,13 @@
+"""Per-relation write locks: a second writer of the same table waits, never interleaves."""
+
+import psycopg
+
+
+def lock_relation(conn: psycopg.Connection, name: str) -> None:
+    """Hold a transaction-scoped advisory lock on `name` (e.g. `"features.customer_daily"`).
+
+    Writers replace a range of rows with delete + insert; two runs over overlapping ranges would
+    otherwise each delete the other's rows and insert their own twice. The lock is released when
+    the caller's transaction ends, so it must be taken inside `conn.transaction()`.
+    """
+    conn.execute("select pg_advisory_xact_lock(hashtext(%s))", (name,))

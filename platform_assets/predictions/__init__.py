@@ -1,0 +1,1 @@
+"""Batch predictions of the production models (`predictions/<task>`), in `ml.predictions`."""
