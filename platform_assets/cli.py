@@ -1,11 +1,10 @@
 """`platform-assets`: run the platform from a shell.
 
 Every command resolves the database the same way as the assets (DATABASE_URL, else the embedded
-server under PLATFORM_HOME) and prints URLs only with their password masked.
+server under PLATFORM_HOME) and prints URLs only with their password masked. The parser and the
+commands that manage the platform itself live here; each domain's commands in its folder
+(`ingest/`, `embeddings/`, `models/`, `access/` `cli.py`), the demo in `demo.py`.
 """
-
-# The parser and the commands that manage the platform itself live here; each domain's commands
-# in its folder (ingest/, embeddings/, models/, access/ cli.py), the demo in demo.py.
 
 import argparse
 import os
