@@ -17,10 +17,9 @@ from platform_assets import keys
 from platform_assets.models import artifact, gate, registry
 from platform_assets.models.actor import run_actor
 from platform_assets.models.specs import MODEL_SPECS, ModelSpec
-from platform_assets.models.train import evaluate, fingerprint, fit, load_dataset
+from platform_assets.models.train import fingerprint, fit, load_dataset
+from platform_assets.models.verify import ARTIFACT_VERIFIES, verify_artifact
 from platform_assets.resources import ArtifactStore, PostgresResource
-
-ARTIFACT_VERIFIES = "artifact_verifies"
 
 
 def upstream_value(context: dg.AssetExecutionContext, key: dg.AssetKey, name: str) -> str:
@@ -32,26 +31,6 @@ def upstream_value(context: dg.AssetExecutionContext, key: dg.AssetKey, name: st
     if value is None:
         raise dg.Failure(f"{key.to_user_string()}'s latest materialization has no {name!r}")
     return str(value.value)
-
-
-def _verify(spec: ModelSpec, row: registry.ModelRow, dataset) -> dg.AssetCheckResult:
-    """The artifact loads under its recorded hash and reproduces its recorded test metric."""
-    metric = spec.primary_metric
-    try:
-        bundle = artifact.load(row.artifact_path, row.artifact_sha256)
-        test = dataset.frame[dataset.frame["split"] == "test"]
-        observed = evaluate(spec, bundle, test).get(metric)
-        recorded = row.test_metrics.get(metric)
-        passed = observed == recorded
-        meta = {"metric": metric, "recorded": recorded, "reproduced": observed}
-    except (artifact.ArtifactHashMismatch, FileNotFoundError) as error:
-        passed, meta = False, {"error": str(error)}
-    return dg.AssetCheckResult(
-        check_name=ARTIFACT_VERIFIES,
-        passed=passed,
-        severity=dg.AssetCheckSeverity.ERROR,
-        metadata=meta,
-    )
 
 
 def _model_asset(spec: ModelSpec) -> dg.AssetsDefinition:
@@ -105,7 +84,7 @@ def _model_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                  "test_metrics": row.test_metrics},
                 duration_ms=round((time.perf_counter() - started) * 1000),
             )
-            check = _verify(spec, row, dataset)
+            check = verify_artifact(conn, spec, row, dataset, run_id)
         test = row.test_metrics
         context.log.info(
             f"{row.label} ({'new' if new else 'already trained on this dataset version'}): test "
@@ -148,9 +127,12 @@ class GateConfig(dg.Config):
         default=None, description="Per-feature PSI above which drift blocks."
     )
 
+    def overrides(self) -> dict:
+        """The thresholds set for this run: recorded with the decision and in the audit log."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
     def apply(self, spec: ModelSpec) -> ModelSpec:
-        changes = {k: v for k, v in self.model_dump().items() if v is not None}
-        return dataclasses.replace(spec, **changes)
+        return dataclasses.replace(spec, **self.overrides())
 
 
 def _promotion_asset(spec: ModelSpec) -> dg.AssetsDefinition:
@@ -181,7 +163,8 @@ def _promotion_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                               "production": candidate.label}
                 )
             decision = gate.decide(
-                conn, config.apply(spec), candidate, run_actor(context), context.run.run_id
+                conn, config.apply(spec), candidate, run_actor(context), context.run.run_id,
+                overrides=config.overrides(),
             )
             current = registry.production(conn, spec.name)
         log = context.log.info if decision.promoted else context.log.warning

@@ -1,8 +1,9 @@
 """`platform-assets models list|show|promote|rollback`: the registry from a shell.
 
 A manual promotion runs the same gate as the weekly job; `--force` skips its verdict (not its
-record) and needs a reason, which the decision and the audit log keep. Every change is audited
-with the shell user as the actor.
+record) and needs a reason, which the decision and the audit log keep. A rolled-back or denied
+version is promoted again only that way. Every change is audited with the shell user as the
+actor.
 """
 
 import argparse
@@ -31,6 +32,10 @@ def add_models_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
     promote.add_argument("--reason", help="why the gate is overridden (required with --force)")
     rollback = actions.add_parser("rollback", help="restore the previous production version")
     rollback.add_argument("name")
+    deny = actions.add_parser("deny", help="reject a candidate: the gate will not promote it")
+    deny.add_argument("name")
+    deny.add_argument("version", type=int)
+    deny.add_argument("--reason", required=True, help="why the candidate is rejected")
     return parser
 
 
@@ -83,6 +88,10 @@ def _show(conn: psycopg.Connection, name: str) -> None:
           f"{latest.artifact_size_bytes:,} bytes)")
     for split, metrics in (("valid", latest.validation_metrics), ("test", latest.test_metrics)):
         print(f"  {split}: {json.dumps(metrics)}")
+    for label, decided_at, decision, actor, overrides in registry.decisions(conn, name):
+        shown = f", overrides {json.dumps(overrides)}" if overrides else ""
+        print(f"  decision {decided_at:%Y-%m-%d %H:%M} {label}: {decision} by {actor or '?'}"
+              f"{shown}")
 
 
 def _promote(conn: psycopg.Connection, args: argparse.Namespace) -> None:
@@ -104,8 +113,8 @@ def _promote(conn: psycopg.Connection, args: argparse.Namespace) -> None:
 
 def _rollback(conn: psycopg.Connection, name: str) -> None:
     _spec(name)
-    restored, retired = registry.rollback(conn, name, cli_actor())
-    print(f"{name}: {restored.label} is back in production; {retired.label} retired")
+    restored, rolled_back = registry.rollback(conn, name, cli_actor())
+    print(f"{name}: {restored.label} is back in production; {rolled_back.label} rolled back")
 
 
 def cmd_models(args: argparse.Namespace) -> None:
@@ -121,6 +130,9 @@ def cmd_models(args: argparse.Namespace) -> None:
                 _show(conn, args.name)
             elif args.action == "promote":
                 _promote(conn, args)
+            elif args.action == "deny":
+                row = registry.deny(conn, args.name, args.version, cli_actor(), args.reason)
+                print(f"{row.label} denied: the gate will not promote it without --force")
             else:
                 _rollback(conn, args.name)
     except ConnectFailed:

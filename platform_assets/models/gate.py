@@ -1,5 +1,9 @@
-"""The promotion gate: four rules a candidate must pass to replace production.
+"""The promotion gate: the rules a candidate must pass to replace production.
 
+0. `promotable`: the candidate was not rolled back nor denied (only a forced, reasoned
+   promotion brings such a version back), and `artifact_verified`: its artifact's
+   `artifact_verifies` check passed, as recorded in `quality.check_results`, whichever path
+   (the weekly job, the promotion asset alone, `models promote`) asks;
 1. `lineage_checks`: every blocking data-quality check passed on the exact training dataset
    version and feature view versions the candidate read (from `quality.check_results`, so the
    gate decides the same in the training run or any later one);
@@ -10,7 +14,9 @@
    and the latest scoring rows on the same weekdays exceeds the spec's threshold.
 
 Every rule is evaluated (not only up to the first failure) so a decision lists all that failed,
-each with its observed values and threshold.
+each with its observed values and threshold. The rules are evaluated under the model name's
+registry lock, so two promotions of one name queue and the second is compared with the
+production version the first left, not with the one both started from.
 """
 
 import calendar
@@ -22,6 +28,7 @@ from datetime import timedelta
 import pandas as pd
 import psycopg
 
+from platform_assets import keys
 from platform_assets.db.sql import load_sql
 from platform_assets.models import artifact, registry
 from platform_assets.models.drift import bins_for, feature_psi
@@ -51,6 +58,7 @@ class Decision:
     candidate: ModelRow
     rules: list[Rule]
     forced: str | None = None  # the reason of a forced promotion
+    overrides: dict = field(default_factory=dict)  # thresholds replaced for this decision
     seconds: float = field(default=0.0, compare=False)
 
     @property
@@ -77,14 +85,46 @@ class Decision:
 
 
 def evaluate_rules(conn: psycopg.Connection, spec: ModelSpec, candidate: ModelRow) -> list[Rule]:
+    status, verified = status_rule(candidate), artifact_rule(conn, spec, candidate)
+    if not verified.passed:  # an unverified artifact is not loaded, let alone scored
+        return [status, verified]
     dataset = load_dataset(conn, spec.name, candidate.training_data_version)
     bundle = artifact.load(candidate.artifact_path, candidate.artifact_sha256)
     return [
+        status,
+        verified,
         lineage_rule(conn, spec, candidate),
         floor_rule(spec, candidate),
         production_rule(conn, spec, candidate, dataset),
         drift_rule(conn, spec, bundle, dataset),
     ]
+
+
+def status_rule(candidate: ModelRow) -> Rule:
+    status = candidate.deployment_status
+    return Rule(
+        "promotable", status not in registry.REFUSED,
+        {"status": status} | ({"hint": f"{candidate.label} was {status.replace('_', ' ')}: "
+                               "promote it again only with --force --reason"}
+                              if status in registry.REFUSED else {}),
+        "not rolled_back nor denied",
+    )
+
+
+def artifact_rule(conn: psycopg.Connection, spec: ModelSpec, candidate: ModelRow) -> Rule:
+    row = conn.execute(
+        load_sql("models/artifact_check"),
+        {"asset_key": keys.model_key(spec.name).to_user_string(), "model_id": str(candidate.id)},
+    ).fetchone()
+    if row is None:
+        return Rule("artifact_verified", False,
+                    {"error": f"no artifact_verifies result recorded for {candidate.label}: "
+                              f"materialize {keys.model_key(spec.name).to_user_string()}"},
+                    "a passed artifact_verifies")
+    passed, observed, run_id, checked_at = row
+    return Rule("artifact_verified", passed,
+                {"run_id": run_id, "checked_at": checked_at.isoformat(), **observed},
+                "a passed artifact_verifies")
 
 
 def lineage_rule(conn: psycopg.Connection, spec: ModelSpec, candidate: ModelRow) -> Rule:
@@ -200,26 +240,35 @@ def decide(
     actor: str,
     run_id: str | None,
     force_reason: str | None = None,
+    overrides: dict | None = None,
 ) -> Decision:
     """Evaluate the rules, record the decision, and promote when they pass (or when forced).
 
-    The decision, the promotion, the retirement it causes and their audit rows commit together.
+    `spec` carries any threshold `overrides` already; they are recorded with the decision and in
+    the audit log. Everything happens in one transaction under the name's registry lock: the
+    candidate's status is read again there, the rules see the production version as it is, and
+    the decision, the promotion, the retirement it causes and their audit rows commit together.
     """
     started = time.perf_counter()
-    rules = evaluate_rules(conn, spec, candidate)
-    decision = Decision(candidate, rules, forced=force_reason,
-                        seconds=round(time.perf_counter() - started, 3))
+    overrides = overrides or {}
     params = {"model_name": spec.name, "model_version": candidate.model_version}
     with registry.locked(conn, spec.name):
-        registry.record_decision(conn, candidate.id, decision.promoted, decision.reasons(), run_id)
+        candidate = registry.get(conn, candidate.id)
+        rules = evaluate_rules(conn, spec, candidate)
+        decision = Decision(candidate, rules, forced=force_reason, overrides=overrides,
+                            seconds=round(time.perf_counter() - started, 3))
+        registry.record_decision(conn, candidate.id, decision.promoted, decision.reasons(),
+                                 run_id, actor, overrides)
         registry.audit(
             conn, "forced_promotion" if force_reason else "gate_decision", candidate.id, actor,
-            run_id, params | ({"reason": force_reason} if force_reason else {}),
+            run_id,
+            params | ({"reason": force_reason} if force_reason else {})
+            | ({"overrides": overrides} if overrides else {}),
             {"decision": "promoted" if decision.promoted else "blocked",
              "failed_rules": decision.failed},
             status="success" if decision.promoted else "blocked",
             duration_ms=round(decision.seconds * 1000),
         )
         if decision.promoted:
-            registry.promote_locked(conn, registry.get(conn, candidate.id), actor, run_id, params)
+            registry.promote_locked(conn, candidate, actor, run_id, params)
     return decision

@@ -21,7 +21,10 @@ from psycopg.types.json import Jsonb
 from platform_assets.db.locks import lock_relation
 from platform_assets.db.sql import identifier, load_sql
 
-STATUSES = ("training", "staging", "production", "retired")
+STATUSES = ("training", "staging", "production", "retired", "rolled_back", "denied")
+# Taken out of production by a rollback, or rejected by a person: the gate promotes these again
+# only when forced with a reason.
+REFUSED = ("rolled_back", "denied")
 
 
 class RegistryError(RuntimeError):
@@ -184,7 +187,13 @@ def audit(
 
 
 def record_decision(
-    conn: psycopg.Connection, model_id: uuid.UUID, promoted: bool, reasons: list, run_id: str | None
+    conn: psycopg.Connection,
+    model_id: uuid.UUID,
+    promoted: bool,
+    reasons: list,
+    run_id: str | None,
+    actor: str,
+    overrides: dict,
 ) -> None:
     conn.execute(
         load_sql("models/record_decision"),
@@ -193,6 +202,8 @@ def record_decision(
             "decision": "promoted" if promoted else "blocked",
             "reasons": Jsonb(reasons),
             "run_id": run_id,
+            "actor": actor,
+            "overrides": Jsonb(overrides),
         },
     )
 
@@ -241,7 +252,8 @@ def promote_locked(
 
 
 def rollback(conn: psycopg.Connection, name: str, actor: str, run_id: str | None = None):
-    """Put back the version the current production replaced; retire the current one.
+    """Put back the version the current production replaced; mark the current one rolled_back
+    (so that re-running the weekly job on the same dataset does not promote it again).
 
     Returns (restored, retired). One transaction: readers see the old or the new production,
     never none.
@@ -256,15 +268,41 @@ def rollback(conn: psycopg.Connection, name: str, actor: str, run_id: str | None
                 f"{current.label} replaced no earlier production version: nothing to roll back to"
             )
         previous = get(conn, current.rollback_model_id)
-        _set_status(conn, current.id, "retired")
+        _set_status(conn, current.id, "rolled_back")
         _set_status(conn, previous.id, "production",
                     deployed_at=conn.execute("select now()").fetchone()[0])
         audit(conn, "rollback", previous.id, actor, run_id,
               {"model_name": name, "from_version": current.model_version,
                "to_version": previous.model_version},
-              {"restored": previous.label, "retired": current.label},
+              {"restored": previous.label, "rolled_back": current.label},
               duration_ms=round((time.perf_counter() - started) * 1000))
     return get(conn, previous.id), get(conn, current.id)
+
+
+def deny(
+    conn: psycopg.Connection, name: str, version: int, actor: str, reason: str
+) -> ModelRow:
+    """Reject a candidate: it stays registered (its lineage and decisions are history) but the
+    gate will not promote it unless forced with a reason."""
+    if not reason or not reason.strip():
+        raise RegistryError("a denial needs a reason")
+    with locked(conn, name):
+        row = by_version(conn, name, version)
+        if row.deployment_status == "production":
+            raise RegistryError(f"{row.label} is in production: roll it back instead")
+        _set_status(conn, row.id, "denied")
+        audit(conn, "denial", row.id, actor, None,
+              {"model_name": name, "model_version": version, "reason": reason.strip()},
+              {"from": row.deployment_status, "to": "denied"})
+    return get(conn, row.id)
+
+
+def decisions(conn: psycopg.Connection, name: str, limit: int = 5) -> list[tuple]:
+    """The latest gate decisions on `name`: (version label, decided_at, decision, actor,
+    overrides), newest first."""
+    return conn.execute(
+        load_sql("models/decisions"), {"model_name": validate_name(name), "limit": limit}
+    ).fetchall()
 
 
 def list_models(

@@ -10,6 +10,7 @@ from platform_assets.quality.checks import (
     CheckContext,
     CheckedTable,
     quality_score,
+    record_check,
 )
 from platform_assets.quality.common import (
     column_pair_not_later_check,
@@ -32,6 +33,7 @@ __all__ = [
     "purged_split_check",
     "quality_score",
     "range_check",
+    "record_check",
     "row_count_vs_previous_check",
     "schema_check",
     "unique_keys_check",

@@ -185,6 +185,31 @@ def record(
         cursor.executemany(load_sql("quality/record_check_result"), rows)
 
 
+def record_check(
+    conn: psycopg.Connection,
+    asset_key: dg.AssetKey,
+    result: dg.AssetCheckResult,
+    run_id: str,
+    data_version: str,
+) -> None:
+    """Append a check that is not a GX suite (a model's `artifact_verifies`) to the history, so
+    that the gate reads it like every other check, on every path to production."""
+    conn.execute(
+        load_sql("quality/record_check_result"),
+        (
+            asset_key.to_user_string(),
+            result.check_name,
+            None,
+            result.passed,
+            result.severity.value.lower(),
+            Jsonb({"passed": result.passed,
+                   **{k: v.value for k, v in result.metadata.items()}}),
+            run_id,
+            data_version,
+        ),
+    )
+
+
 def quality_score(results: Sequence[dg.AssetCheckResult]) -> float:
     """Share of passed checks, 0..1 (1.0 when there were none: nothing failed)."""
     if not results:

@@ -20,6 +20,7 @@ from platform_assets.jobs import DATA_GROUPS
 from platform_assets.models import artifact, registry
 from platform_assets.models.specs import MODEL_SPECS
 from platform_assets.models.train import fit, load_dataset
+from platform_assets.models.verify import verify_artifact
 from platform_assets.partitions import range_tags
 from platform_assets.resources import ArtifactStore, PostgresResource
 from platform_assets.simulator import simulate
@@ -102,10 +103,10 @@ class World:
         return self.run(f"training/{task}", f"models/{task}", f"models/{task}_promotion",
                         run_config=config)
 
-
-    def candidate(self, task: str, **hyperparameters):
+    def candidate(self, task: str, verified: bool = True, **hyperparameters):
         """Register another staging version of `task`, trained on its registered dataset with
-        `hyperparameters` changed (weaker or merely different models for registry tests)."""
+        `hyperparameters` changed (weaker or merely different models for registry tests), and
+        record its `artifact_verifies` as the model asset does (unless `verified` is False)."""
         spec = MODEL_SPECS[task]
         spec = dataclasses.replace(
             spec, hyperparameters={**spec.hyperparameters, **hyperparameters}
@@ -122,5 +123,7 @@ class World:
             row, new = registry.register(
                 conn, registry.version_values(spec, trained, saved, dataset, "test")
             )
+            if verified:
+                assert verify_artifact(conn, spec, row, dataset, "test").passed
         assert new
         return row

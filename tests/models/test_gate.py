@@ -59,7 +59,8 @@ def test_a_clean_run_trains_registers_and_promotes(world):
         decision, reasons = _latest_decision(conn)
         assert decision == "promoted"
         assert [r["rule"] for r in reasons] == [
-            "lineage_checks", "metric_floor", "not_worse_than_production", "feature_drift"
+            "promotable", "artifact_verified", "lineage_checks", "metric_floor",
+            "not_worse_than_production", "feature_drift",
         ]
         audit = conn.execute(
             "select operation_type, status, actor from ml.audit_log order by logged_at"
@@ -153,6 +154,38 @@ def test_gate_thresholds_come_from_run_config(world):
         _, reasons = _latest_decision(conn)
         floor = next(r for r in reasons if r["rule"] == "metric_floor")
         assert floor["threshold"] == "mae_vs_naive <= 0.1"
+        # The override is part of the record: on the decision and in the audit log, with who.
+        overrides, actor = conn.execute(
+            "select overrides, actor from ml.promotion_decisions order by decided_at desc limit 1"
+        ).fetchone()
+        params, audit_actor = conn.execute(
+            "select params, actor from ml.audit_log where operation_type = 'gate_decision'"
+        ).fetchone()
+    assert overrides == {"floor": 0.1} and params["overrides"] == {"floor": 0.1}
+    assert actor == audit_actor and actor
+
+
+def test_a_rolled_back_version_is_not_promoted_again_by_the_weekly_job(world):
+    """Rollback is sticky: the weekly job retrains to the same registry row (same dataset, same
+    code) and the gate refuses it, naming why; the restored version stays in production."""
+    assert world.run(f"training/{TASK}").success
+    earlier = world.candidate(TASK, max_iter=60)  # v1: what production was before this week
+    with world.connect() as conn:
+        assert gate.decide(conn, SPEC, earlier, "test", None, force_reason="baseline").promoted
+    first = world.train(TASK)  # v2: the weekly job's model, better than v1, promoted
+    assert metadata(first, f"models/{TASK}_promotion")["decision"] == "promoted"
+    with world.connect() as conn:
+        registry.rollback(conn, TASK, "cli:oncall")
+        assert _statuses(conn) == {1: "production", 2: "rolled_back"}
+
+    again = world.train(TASK)  # the next week, nothing changed
+    promotion = metadata(again, f"models/{TASK}_promotion")
+    assert metadata(again, f"models/{TASK}")["model_version"] == 2
+    assert promotion["decision"] == "blocked" and promotion["failed_rules"] == ["promotable"]
+    with world.connect() as conn:
+        _, reasons = _latest_decision(conn)
+        assert _failed(reasons)["promotable"]["status"] == "rolled_back"
+        assert _statuses(conn) == {1: "production", 2: "rolled_back"}
 
 
 def test_a_training_failure_is_audited_and_stops_the_gate(world):

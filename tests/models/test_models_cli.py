@@ -41,7 +41,20 @@ def test_models_commands(world, cli):
     assert code == 0 and "promoted by force (hotfix drill)" in out
 
     code, out, _ = cli("rollback", TASK)
-    assert code == 0 and f"{TASK} v1 is back in production; {TASK} v2 retired" in out
+    assert code == 0 and f"{TASK} v1 is back in production; {TASK} v2 rolled back" in out
+
+    code, out, _ = cli("promote", TASK, "2")  # rolled back: only a forced promotion brings it back
+    assert code == 2 and "FAIL promotable" in out and "--force --reason" in out
+
+    world.candidate(TASK, verified=False, max_iter=7)  # v3: its artifact was never verified
+    code, out, _ = cli("promote", TASK, "3")
+    assert code == 2 and "FAIL artifact_verified" in out and "no artifact_verifies" in out
+
+    code, out, _ = cli("deny", TASK, "3", "--reason", "trained on a bad week")
+    assert code == 0 and f"{TASK} v3 denied" in out
+    code, out, _ = cli("show", TASK)
+    assert "| demand_forecast |         3 | denied" in out
+    assert "decision" in out and "blocked by cli:" in out
 
     with world.connect() as conn:
         ops = conn.execute(
@@ -58,6 +71,9 @@ def test_models_commands(world, cli):
         ("retirement", "success"),
         ("promotion", "success"),
         ("rollback", "success"),
+        ("gate_decision", "blocked"),
+        ("gate_decision", "blocked"),
+        ("denial", "success"),
     ]
     assert forced[-1] == {
         "rule": "forced", "passed": True, "observed": {"reason": "hotfix drill"}, "threshold": None

@@ -8,8 +8,9 @@ import psycopg
 import pytest
 from testkit import metadata
 
-from platform_assets.models import artifact, registry
+from platform_assets.models import artifact, gate, registry
 from platform_assets.models.cli import registry_table
+from platform_assets.models.specs import MODEL_SPECS
 
 TASK = "demand_forecast"
 
@@ -81,6 +82,46 @@ def test_two_concurrent_promotions_leave_one_production_version(trained):
         assert promotions == 3
 
 
+def test_two_concurrent_gate_decisions_queue_and_the_second_sees_the_first(trained):
+    """The gate evaluates its rules under the name's lock: the later of two concurrent decisions
+    compares its candidate with whatever the earlier one left in production, and both are
+    recorded and audited."""
+    first, second = trained.candidate(TASK, max_iter=150), trained.candidate(TASK, max_iter=200)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def decide(candidate):
+        try:
+            with psycopg.connect(trained.url, autocommit=True) as conn:
+                barrier.wait()
+                gate.decide(conn, MODEL_SPECS[TASK], candidate, "test", None)
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=decide, args=(c,)) for c in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert errors == []
+    with trained.connect() as conn:
+        rows = conn.execute(
+            "select m.model_name || ' v' || m.model_version, d.decision, d.reasons"
+            " from ml.promotion_decisions d join ml.models m on m.id = d.model_id"
+            " order by d.decided_at"
+        ).fetchall()
+        audited = conn.execute(
+            "select count(*) from ml.audit_log where operation_type = 'gate_decision'"
+        ).fetchone()[0]
+        production = registry.production(conn, TASK)
+    (_, promoted_v1, _), earlier, later = rows  # v1's own promotion, then the two
+    assert promoted_v1 == "promoted" and audited == 3
+    expected = earlier[0] if earlier[1] == "promoted" else f"{TASK} v1"
+    compared = next(r for r in later[2] if r["rule"] == "not_worse_than_production")
+    assert compared["observed"]["production_model"] == expected
+    assert production.label == (later[0] if later[1] == "promoted" else expected)
+
+
 def test_rollback_restores_the_previous_version_and_is_audited(trained):
     v2 = trained.candidate(TASK, max_iter=20)
     with trained.connect() as conn:
@@ -90,15 +131,15 @@ def test_rollback_restores_the_previous_version_and_is_audited(trained):
         assert registry.production(conn, TASK).id == v2.id
         assert registry.get(conn, v2.id).rollback_model_id == v1.id
 
-        restored, retired = registry.rollback(conn, TASK, "cli:tester")
-        assert (restored.id, retired.id) == (v1.id, v2.id)
-        assert _status(conn) == {1: "production", 2: "retired"}
+        restored, rolled_back = registry.rollback(conn, TASK, "cli:tester")
+        assert (restored.id, rolled_back.id) == (v1.id, v2.id)
+        assert _status(conn) == {1: "production", 2: "rolled_back"}
         actor, params, result = conn.execute(
             "select actor, params, result from ml.audit_log where operation_type = 'rollback'"
         ).fetchone()
         assert actor == "cli:tester"
         assert (params["from_version"], params["to_version"]) == (2, 1)
-        assert result == {"restored": f"{TASK} v1", "retired": f"{TASK} v2"}
+        assert result == {"restored": f"{TASK} v1", "rolled_back": f"{TASK} v2"}
         with pytest.raises(registry.RegistryError, match="nothing to roll back to"):
             registry.rollback(conn, TASK, "cli:tester")  # v1 replaced no earlier version
         assert "| demand_forecast |         1 | production" in registry_table(conn)
