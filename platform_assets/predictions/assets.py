@@ -38,7 +38,10 @@ def _prediction_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                     "platform-assets models promote)"
                 )
                 return
-            scored = batch.score_range(conn, spec, model, days.start, days.end)
+            try:
+                scored = batch.score_range(conn, spec, model, days.start, days.end)
+            except batch.FeatureSkew as error:
+                raise dg.Failure(str(error)) from None
         context.log.info(
             f"{model.label} scored {scored.rows} {spec.task.entity_key}s over {scored.days} "
             f"day(s); {scored.outcomes_filled} earlier predictions got their outcome"

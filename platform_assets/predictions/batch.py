@@ -25,6 +25,7 @@ from platform_assets.models.frames import design
 from platform_assets.models.registry import ModelRow
 from platform_assets.models.scoring import as_of_for_partition, scoring_frame
 from platform_assets.models.specs import ModelSpec
+from platform_assets.training.versions import feature_view_version
 
 _OUTCOME_LABELS = sql.Identifier("_outcome_labels")
 COLUMNS = (
@@ -32,6 +33,27 @@ COLUMNS = (
     "prediction_timestamp", "input_feature_hash", "prediction_result", "confidence_score",
     "inference_time_ms",
 )
+
+
+class FeatureSkew(RuntimeError):
+    """The production model was trained on feature view versions other than those in the store
+    now: scoring it on them would silently change what its inputs mean."""
+
+
+def check_feature_versions(conn: psycopg.Connection, spec: ModelSpec, model: ModelRow) -> None:
+    """Refuse to score when a view the model reads is on another version than it trained on."""
+    trained = model.feature_set_version
+    current = {view.name: feature_view_version(conn, view) for view in spec.task.views}
+    skewed = {name: (trained.get(name), version) for name, version in current.items()
+              if trained.get(name) != version}
+    if skewed:
+        detail = "; ".join(f"{name}: trained on {was}, the store holds {now}"
+                           for name, (was, now) in sorted(skewed.items()))
+        raise FeatureSkew(
+            f"{model.label} was trained on other feature versions than it would read ({detail}):"
+            " not scored. Train and promote a model on the current views (weekly_training), or "
+            "roll back the view's change."
+        )
 
 
 @dataclass(frozen=True)
@@ -47,6 +69,7 @@ def score_range(
     conn: psycopg.Connection, spec: ModelSpec, model: ModelRow, first_day: str, last_day: str
 ) -> Scored:
     """Replace the predictions of [first_day, last_day] with the production model's."""
+    check_feature_versions(conn, spec, model)
     bundle = artifact.load(model.artifact_path, model.artifact_sha256)
     frame = scoring_frame(
         conn, spec.task, as_of_for_partition(first_day), as_of_for_partition(last_day)

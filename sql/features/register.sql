@@ -1,4 +1,6 @@
 -- Records (or refreshes) a feature view version in the registry: size, freshness and schema.
+-- created_at moves on a refresh too, so the newest row is the version written last (a view whose
+-- SQL was reverted is back on its earlier version).
 insert into features.registry as r
     (view_name, version, entity_key, ttl, feature_columns, source_tables, code_version,
      row_count, freshness_ts, quality_score, created_at)
@@ -9,4 +11,5 @@ from {view_table}
 on conflict (view_name, version) do update
 set row_count = excluded.row_count,
     freshness_ts = excluded.freshness_ts,
-    quality_score = coalesce(excluded.quality_score, r.quality_score)
+    quality_score = coalesce(excluded.quality_score, r.quality_score),
+    created_at = excluded.created_at

@@ -8,11 +8,13 @@ import pytest
 from testkit import END_DATE
 
 from platform_assets.features.assets import feature_assets, write_view
+from platform_assets.features.registry import register
 from platform_assets.features.views import FEATURE_VIEWS, VIEWS_BY_NAME
 from platform_assets.ingest.assets import ingest_assets
 from platform_assets.ingest.source import source_extent
 from platform_assets.simulator import simulate
 from platform_assets.simulator.load import simulation_params, write_ops
+from platform_assets.training.versions import feature_view_version
 
 CUSTOMERS, DAYS, SEED = 120, 120, 5
 
@@ -165,3 +167,14 @@ def test_a_label_at_noon_never_sees_that_days_events(staged, conn):
     ).fetchone()
     assert at_noon[1] <= noon and at_noon[1].date() == service_date.date()
     assert next_day[0] >= at_noon[0] + 1
+
+
+def test_the_newest_registry_row_is_the_version_written_last(conn):
+    """A view reverted to earlier SQL is back on its earlier version: the registry's newest row
+    (which datasets and predictions read) follows the last registration, not the first."""
+    view = VIEWS_BY_NAME["bin_daily"]
+    first = register(conn, view, "code-a", 1.0, extra="a")
+    second = register(conn, view, "code-b", 1.0, extra="b")
+    assert feature_view_version(conn, view) == second != first
+    assert register(conn, view, "code-a", 1.0, extra="a") == first  # the revert
+    assert feature_view_version(conn, view) == first

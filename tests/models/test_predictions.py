@@ -88,3 +88,25 @@ def test_outcomes_are_filled_once_the_horizon_is_observed(scored):
     assert known > 0 and open_ > 0 and mismatched == 0
     assert by_day["2026-06-10"] is True and by_day["2026-06-28"] is False
     assert 0 < mean_error < 30  # kg per bin and week; the mean label is about 21 kg
+
+
+def test_a_model_is_not_scored_on_feature_versions_it_was_not_trained_on(scored):
+    """Skew is refused: a view whose version changed since training (its SQL, schema or ttl)
+    fails the prediction step with a message naming the view and both versions."""
+    with scored.connect() as conn:
+        trained = registry.production(conn, TASK).feature_set_version["bin_daily"]
+        conn.execute(  # the view re-registered under a new version, as a code change would
+            "insert into features.registry (view_name, version, entity_key, ttl,"
+            " feature_columns, source_tables, code_version, row_count, created_at)"
+            " select view_name, 'changed00000000', entity_key, ttl, feature_columns,"
+            " source_tables, code_version, row_count, now() + interval '1 second'"
+            " from features.registry where view_name = 'bin_daily' and version = %s",
+            (trained,),
+        )
+    result = scored.run(f"predictions/{TASK}", partition=(DAY, DAY))
+    assert not result.success
+    failure = next(e for e in result.all_events if e.is_step_failure)
+    message = failure.step_failure_data.error.message
+    assert f"bin_daily: trained on {trained}, the store holds changed00000000" in message
+    with scored.connect() as conn:
+        assert _predictions(conn) == 0
