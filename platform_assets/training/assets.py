@@ -114,11 +114,9 @@ def _training_asset(task: Task) -> dg.AssetsDefinition:
     ) -> dg.MaterializeResult:
         window = config.window()  # a bad date is refused before connecting
         with timed() as timing, postgres.connect() as conn:
-            build = build_dataset(conn, task, window, context.run.run_id, artifacts)
-            checks = checked.run(
-                conn, postgres.url(), {}, partition_key=None, run_id=context.run.run_id,
-                data_version=build.version,
-            )
+            build = build_dataset(conn, task, window, context.run.run_id, artifacts,
+                                  checks_url=postgres.url())
+            checks = build.checks
             schema = table_schema(conn, "training", task.name)
             sample = _preview(conn, task)
         context.log.info(

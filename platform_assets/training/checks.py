@@ -27,8 +27,8 @@ SPLIT_PURGED = "split_purged"
 HAS_TRAINING_ROWS = "has_training_rows"
 
 
-def _relation(task: Task) -> str:
-    return sql.SQL("select * from {}").format(sql.Identifier("training", task.name)).as_string()
+def _relation(table_name: str) -> str:
+    return sql.SQL("select * from {}").format(sql.Identifier("training", table_name)).as_string()
 
 
 def _has_rows() -> Check:
@@ -62,8 +62,9 @@ def _has_training_rows() -> Check:
     )
 
 
-def checked_dataset(task: Task) -> CheckedTable:
-    """The built table and the checks it must pass (a dataset is one build, not partitioned)."""
+def checked_dataset(task: Task, table_name: str | None = None) -> CheckedTable:
+    """The dataset's checks (a dataset is one build, not partitioned), on `training.<task>` or,
+    during a build, on the build table `table_name` before it is published."""
     later = [
         f"{view.name}__{column}"
         for view in task.views
@@ -122,4 +123,6 @@ def checked_dataset(task: Task) -> CheckedTable:
                 description="Regression labels are non-negative.",
             )
         )
-    return CheckedTable(keys.dataset_key(task.name), _relation(task), tuple(checks))
+    return CheckedTable(
+        keys.dataset_key(task.name), _relation(table_name or task.name), tuple(checks)
+    )

@@ -1,12 +1,17 @@
-"""Build one training dataset: labels, point-in-time features, split, table, snapshot, registry.
+"""Build one training dataset: labels, point-in-time features, split, table, checks, snapshot,
+registry.
 
 `build_dataset` is the whole build, callable with a plain connection (the Dagster asset is a thin
-wrapper), so checks, notebooks and tests can run it outside Dagster. Everything that publishes
-runs in one transaction: the new table is built beside the old one, fingerprinted, versioned,
-snapshotted to Parquet, then swapped in and registered at commit. A crash before commit leaves
-the previous table and registry untouched (a snapshot written just before is keyed by a version
-whose rows were never published; a later build of the same rows keeps and reuses it). Rows whose
-label window reaches into the next split are purged (see `platform_assets.training.split`).
+wrapper), so notebooks and tests can run it outside Dagster. It holds the task's lock throughout
+and runs in two transactions: the first, at REPEATABLE READ, builds the new table beside the old
+one from one snapshot of labels and features, fingerprints and versions it and writes its
+Parquet snapshot; then the dataset's blocking checks run on exactly that table (GX reads it over
+its own connection, so it is committed first, under a build name nothing else reads) and are
+recorded under its version; the second transaction swaps it in and registers it. A crash before
+the swap leaves the previous table and registry untouched (the next build drops the leftover
+build table; a snapshot written is keyed by a version never published, and reused by a later
+build of the same rows). Rows whose label window reaches into the next split are purged (see
+`platform_assets.training.split`).
 """
 
 import time
@@ -16,15 +21,17 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import dagster as dg
 import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from platform_assets.db.catalog import table_columns
-from platform_assets.db.locks import lock_relation
+from platform_assets.db.locks import holding_relation
 from platform_assets.db.sql import compose, identifier, load_sql, table
 from platform_assets.features.views import FeatureView
 from platform_assets.resources.artifacts import ArtifactStore
+from platform_assets.training.checks import checked_dataset
 from platform_assets.training.pit import joined_view, pit_join
 from platform_assets.training.snapshot import read_arrow, write_parquet
 from platform_assets.training.split import SPLITS, purge_summary, split_cutoffs
@@ -63,6 +70,7 @@ class DatasetBuild:
     registered: bool  # False: this version was registered before (same rows, same snapshot)
     snapshot_written: bool  # False: the snapshot of this version existed already and was kept
     timings_s: dict[str, float] = field(default_factory=dict)
+    checks: list[dg.AssetCheckResult] = field(default_factory=list)  # on exactly these rows
 
 
 def build_dataset(
@@ -73,34 +81,47 @@ def build_dataset(
     store: ArtifactStore,
     *,
     purge: bool = True,
+    checks_url: str | None = None,
 ) -> DatasetBuild:
-    """Build, snapshot, publish and register `training.<task>` for `window`, atomically.
+    """Build, check, snapshot, publish and register `training.<task>` for `window`.
 
-    `conn` must be in autocommit mode (as `PostgresResource.connect()` gives it): the build is
-    one explicit transaction. `purge=False` keeps the rows whose label windows overlap the next
-    split's (the `split_purged` check then fails): only for comparisons and tests.
+    `conn` must be in autocommit mode (as `PostgresResource.connect()` gives it). With
+    `checks_url` (the platform database's URL, for GX), the dataset's checks run on the built
+    rows before they are published and are recorded under their version. `purge=False` keeps the
+    rows whose label windows overlap the next split's (the `split_purged` check then fails):
+    only for comparisons and tests.
     """
     timings: dict[str, float] = {}
-    resolved = resolve_window(conn, task, window)
     build = table(SCHEMA, build_name(task))
-    with conn.transaction():
-        _pin_session(conn)
-        lock_relation(conn, task.table)
-        with _timed(timings, "labels_s"):
-            label_counts = _create_labels(conn, task, resolved)
-        with _timed(timings, "pit_join_s"):
-            purged = _build_table(conn, task, build, label_counts, purge)
-        views = {view.name: feature_view_version(conn, view) for view in task.views}
-        count, row_hash = conn.execute(compose("training/fingerprint", table=build)).fetchone()
-        version = dataset_version(code_version(task), resolved, views, (count, row_hash))
-        with _timed(timings, "snapshot_s"):
-            path, written = _snapshot(conn, task, build, version, views, store)
-        split_counts, balance = _statistics(conn, task, build)
-        _swap(conn, task, version, run_id)
-        _comment_columns(conn, task)
-        registered = _register(
-            conn, task, version, count, split_counts, balance, views, path, run_id, purged
-        )
+    checks: list[dg.AssetCheckResult] = []
+    with holding_relation(conn, task.table):
+        with conn.transaction():
+            # One snapshot for the labels, the features joined and the versions read.
+            conn.execute("set transaction isolation level repeatable read")
+            _pin_session(conn)
+            resolved = resolve_window(conn, task, window)
+            with _timed(timings, "labels_s"):
+                label_counts = _create_labels(conn, task, resolved)
+            with _timed(timings, "pit_join_s"):
+                purged = _build_table(conn, task, build, label_counts, purge)
+            views = {view.name: feature_view_version(conn, view) for view in task.views}
+            count, row_hash = conn.execute(compose("training/fingerprint", table=build)).fetchone()
+            version = dataset_version(code_version(task), resolved, views, (count, row_hash))
+            with _timed(timings, "snapshot_s"):
+                path, written = _snapshot(conn, task, build, version, views, store)
+            split_counts, balance = _statistics(conn, task, build)
+        if checks_url is not None:
+            with _timed(timings, "checks_s"):
+                checks = checked_dataset(task, build_name(task)).run(
+                    conn, checks_url, {}, partition_key=None, run_id=run_id or "",
+                    data_version=version,
+                )
+        with conn.transaction():
+            _swap(conn, task, version, run_id)
+            _comment_columns(conn, task)
+            registered = _register(
+                conn, task, version, count, split_counts, balance, views, path, run_id, purged
+            )
     return DatasetBuild(
         task=task.name,
         version=version,
@@ -117,6 +138,7 @@ def build_dataset(
         registered=registered,
         snapshot_written=written,
         timings_s=timings,
+        checks=checks,
     )
 
 

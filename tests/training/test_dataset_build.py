@@ -2,6 +2,7 @@
 
 import json
 import os
+import threading
 from datetime import date
 
 import numpy as np
@@ -194,3 +195,40 @@ def test_a_window_without_labels_builds_an_empty_dataset(conn, tmp_path):
     assert build.split_counts == {"train": 0, "valid": 0, "test": 0}
     snapshot = pq.read_table(build.parquet_path)
     assert snapshot.num_rows == 0 and "customer_daily__kg_trend_30d" in snapshot.column_names
+
+
+def test_concurrent_builds_record_each_versions_own_results(conn, db_url, history, tmp_path):
+    """Two builds of one task at once (the CLI's in-process runs skip the run queue): the task's
+    lock queues them, and each one's checks ran on its own rows and are recorded under its own
+    version, never the other's."""
+    windows = [Window(date(2026, 1, 2), date(2026, 2, 26)),
+               Window(date(2026, 1, 2), date(2026, 4, 14))]
+    barrier = threading.Barrier(2)
+    builds, errors = [], []
+
+    def build(window: Window, run_id: str) -> None:
+        try:
+            with psycopg.connect(db_url, autocommit=True) as own:
+                barrier.wait()
+                builds.append(build_dataset(own, CHURN, window, run_id, store(tmp_path),
+                                            checks_url=db_url))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=build, args=(w, f"run-{n}")) for n, w in enumerate(windows)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert errors == [] and len(builds) == 2
+    assert builds[0].version != builds[1].version and builds[0].row_count != builds[1].row_count
+    for built in builds:
+        rows = conn.execute(
+            "select check_name, run_id, observed from quality.check_results"
+            " where asset_key = 'training/churn_risk' and data_version = %s",
+            (built.version,),
+        ).fetchall()
+        assert sorted(r[0] for r in rows) == sorted(c.check_name for c in built.checks)
+        assert {r[1] for r in rows} == {built.run_id}
+        has_rows = next(r[2] for r in rows if r[0] == "has_rows")
+        assert has_rows["expectations"][0]["observed_value"] == built.row_count
