@@ -53,6 +53,7 @@ def _embedding_metadata(report: store.EmbedReport, index: store.IndexState, mode
         "skipped_text": sum(report.skipped.values()),
         "skipped_by_reason": markdown(sorted(report.skipped.items()), ["reason", "events"]),
         "truncated": report.truncated,
+        "stale_not_written": report.stale,
         "texts_per_s": report.texts_per_s,
         "encode_s": round(report.encode_s, 3),
         "model": report.model,

@@ -21,6 +21,7 @@ from platform_assets.embeddings.vector_copy import write_vectors
 
 _STAGED = sql.Identifier("embedding_staged")
 _WRITE_SQL = (
+    "embeddings/drop_stale_staged",
     "embeddings/upsert",
     "embeddings/upsert_metadata",
     "embeddings/drop_skipped_vectors",
@@ -40,7 +41,8 @@ SQL_NAMES = (
 
 @dataclass
 class EmbedReport:
-    """What one run did with its candidate events: rows in = embedded + unchanged + skipped."""
+    """What one run did with its candidate events: rows in = embedded + unchanged + skipped;
+    `stale` of the embedded were not written, their text having changed meanwhile."""
 
     model: str
     model_version: str
@@ -49,6 +51,7 @@ class EmbedReport:
     unchanged: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     truncated: int = 0
+    stale: int = 0
     encode_s: float = 0.0
 
     @property
@@ -110,7 +113,7 @@ def embed_range(
         dimensions = check_model_dimensions(conn, model) if report.embedded else None
         _encode_and_stage(conn, model, chunk_texts, report)
         ms_per_text = 1000 * report.encode_s / report.embedded if report.embedded else None
-        _write(
+        report.stale = _write(
             conn, params | {"dimensions": dimensions, "ms_per_text": ms_per_text}, report.embedded
         )
     finally:
@@ -148,16 +151,19 @@ def _encode_and_stage(
         after = ids[-1]
 
 
-def _write(conn: psycopg.Connection, params: dict, expected: int) -> None:
-    """Upsert vectors and metadata, drop vectors of emptied texts, record skips: one commit."""
+def _write(conn: psycopg.Connection, params: dict, expected: int) -> int:
+    """Upsert vectors and metadata, drop vectors of emptied texts, record skips: one commit.
+    Returns the vectors not written because their text changed since it was read."""
     with conn.transaction():
         lock_relation(conn, EMBEDDINGS_TABLE)
         written = {name: conn.execute(load_sql(name), params).rowcount for name in _WRITE_SQL}
-        if written["embeddings/upsert"] != expected:  # every text to embed has one vector
+        stale = written["embeddings/drop_stale_staged"]
+        if written["embeddings/upsert"] + stale != expected:  # every text has one outcome
             raise RuntimeError(f"{expected} texts to embed but {written} rows written")
         if params["dimensions"]:
             # Fresh statistics let the planner pick the HNSW index for the next search.
             conn.execute(sql.SQL("analyze {}").format(sql.Identifier(*EMBEDDINGS_TABLE.split("."))))
+    return stale
 
 
 def ensure_index(

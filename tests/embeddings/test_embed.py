@@ -221,3 +221,53 @@ def test_binary_copy_round_trips_vectors(db):
         got_ids, got = read_vectors(conn, sql.SQL("select id, e from v order by id"), {}, 384)
     order = np.argsort([str(i) for i in ids])
     assert got_ids == [ids[i] for i in order] and np.array_equal(got, vectors[order])
+
+
+class _CorrectedMidRun(EmbeddingModel):
+    """The real model; after each encode a correction of one event lands from another
+    connection, as when a second run reads the newer text while this one is still encoding."""
+
+    url: str = ""
+    event_id: str = ""
+    correction: str = ""
+
+    def encode(self, texts):
+        encoded = super().encode(texts)
+        with psycopg.connect(self.url, autocommit=True) as other:
+            other.execute(
+                "update staging.service_events set description = %s where id = %s",
+                (self.correction, self.event_id),
+            )
+        return encoded
+
+
+def test_a_text_changed_while_encoding_is_not_written_stale(embedded):
+    url, first, last = embedded
+    with psycopg.connect(url, autocommit=True) as conn:
+        event_id, original = conn.execute(
+            "select event_id, checksum from vectors.service_event_embeddings"
+            " order by event_id limit 1"
+        ).fetchone()
+        conn.execute(
+            "update staging.service_events set description = 'The bin was not emptied.'"
+            " where id = %s",
+            (event_id,),
+        )
+        model = _CorrectedMidRun(url=url, event_id=str(event_id),
+                                 correction="The lid is cracked and smells.")
+        report = embed_range(conn, model, first, last, list(EMBEDDED_EVENT_TYPES))
+        assert (report.embedded, report.stale) == (1, 1)
+        stored = conn.execute(
+            "select checksum from vectors.service_event_embeddings where event_id = %s",
+            (event_id,),
+        ).fetchone()[0]
+        assert stored == original  # not the vector of the text that was gone before the write
+
+        again = embed_range(conn, EmbeddingModel(), first, last, list(EMBEDDED_EVENT_TYPES))
+        assert (again.embedded, again.stale) == (1, 0)
+        stored, current = conn.execute(
+            "select v.checksum, md5(e.description) from vectors.service_event_embeddings v"
+            " join staging.service_events e on e.id = v.event_id where v.event_id = %s",
+            (event_id,),
+        ).fetchone()
+        assert stored == current
