@@ -139,10 +139,6 @@ def test_kill_mid_training_dataset_swap(world, tmp_path, monkeypatch):
     with world.connect() as conn:
         assert fingerprint(conn, f"training.{TASK}") == before
         assert fingerprint(conn, "training.datasets") == datasets
-        assert conn.execute(
-            "select count(*) from pg_tables where schemaname = 'training' and tablename like %s",
-            (f"{TASK}__build%",),
-        ).fetchone()[0] == 0
 
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -150,6 +146,11 @@ def test_kill_mid_training_dataset_swap(world, tmp_path, monkeypatch):
     run = mark_failed(instance)
     result = reexecute_from_failure(instance, fault_jobs.training_job, run)
     assert result.success
+    with world.connect() as conn:  # the killed build's table (committed for its checks) is gone
+        assert conn.execute(
+            "select count(*) from pg_tables where schemaname = 'training' and tablename like %s",
+            (f"{TASK}__build%",),
+        ).fetchone()[0] == 0
     (event,) = result.get_asset_materialization_events()
     # The killed run had published its snapshot (keyed by a version never registered): kept.
     assert event.event_specific_data.materialization.metadata["snapshot_written"].value is False
