@@ -14,10 +14,10 @@ import dagster as dg
 from psycopg import sql
 
 from platform_assets import keys
-from platform_assets.db.locks import lock_relation
+from platform_assets.db.locks import holding_relation, lock_relation
 from platform_assets.db.sql import sql_version
 from platform_assets.features.checks import check_params, checked_view
-from platform_assets.features.late import write_with_late_changes
+from platform_assets.features.late import record_day_checks, write_with_late_changes
 from platform_assets.features.registry import feature_columns, register, view_version
 from platform_assets.features.views import FEATURE_VIEWS, FRAGMENTS, FeatureView
 from platform_assets.metadata import preview, table_schema, timed
@@ -28,7 +28,8 @@ from platform_assets.resources import PostgresResource
 # What every view's rows are written by, besides its own SQL: the code version covers it all.
 WRITE_SQL = (
     *FRAGMENTS, "features/clear_partitions", "features/write_partitions", "features/register",
-    "features/late_start", "features/mark_late_applied",
+    "features/late_start", "features/mark_late_applied", "features/fingerprint_days",
+    "features/record_day_checks",
 )
 
 
@@ -48,24 +49,31 @@ def _lineage(view: FeatureView) -> dg.TableColumnLineage:
     return dg.TableColumnLineage(deps_by_column=deps)
 
 
-def write_view(conn, view: FeatureView, first_day: str, last_day: str) -> tuple[str, int, int]:
+def write_view(
+    conn, view: FeatureView, first_day: str, last_day: str, run_id: str | None = None
+) -> tuple[str, int, int]:
     """Replace the view's rows for [first_day, last_day] in one transaction, and the earlier
     days of the entities a late change touched; return the first day written, the rows and the
     entities recomputed for late changes."""
     with conn.transaction():
         lock_relation(conn, view.table)
-        return write_with_late_changes(conn, view, first_day, last_day)
+        return write_with_late_changes(conn, view, first_day, last_day, run_id)
 
 
 def materialize_view(context: dg.AssetExecutionContext, postgres: PostgresResource, view):
     days = context.partition_key_range
+    run_id = context.run.run_id
     with timed() as timing, postgres.connect() as conn:
-        first_day, rows, late_entities = write_view(conn, view, days.start, days.end)
-        checks = checked_view(view).run(
-            conn, postgres.url(), check_params(days.start, days.end),
-            partition_key=range_label(days), run_id=context.run.run_id,
-            data_version=view_version(conn, view),
-        )
+        # The lock spans the write and the checks: the days' fingerprints are the rows checked.
+        with holding_relation(conn, view.table):
+            first_day, rows, late_entities = write_view(conn, view, days.start, days.end, run_id)
+            # Every day written is checked, the late days of a few entities included.
+            checks = checked_view(view).run(
+                conn, postgres.url(), check_params(first_day, days.end),
+                partition_key=range_label(days), run_id=run_id,
+                data_version=view_version(conn, view),
+            )
+            record_day_checks(conn, view, first_day, days.end, checks, run_id)
         score = quality_score(checks)
         version = register(conn, view, _code_version(view), quality_score=score)
         schema = table_schema(conn, "features", view.name)

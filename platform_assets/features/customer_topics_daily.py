@@ -16,7 +16,7 @@ from psycopg import sql
 from pydantic import Field
 
 from platform_assets import keys
-from platform_assets.db.locks import lock_relation
+from platform_assets.db.locks import holding_relation, lock_relation
 from platform_assets.db.sql import load_sql, sql_version
 from platform_assets.embeddings import topics
 from platform_assets.embeddings.model import EmbeddingModel
@@ -24,7 +24,7 @@ from platform_assets.embeddings.scope import MAX_TOPICS, TOPIC_EVENT_TYPES, vali
 from platform_assets.features import registry
 from platform_assets.features.assets import WRITE_SQL
 from platform_assets.features.checks import check_params, checked_view
-from platform_assets.features.late import write_with_late_changes
+from platform_assets.features.late import record_day_checks, write_with_late_changes
 from platform_assets.features.views import CUSTOMER_TOPICS_DAILY
 from platform_assets.metadata import markdown, preview, table_schema, timed
 from platform_assets.partitions import daily_asset, range_label
@@ -64,13 +64,14 @@ def materialize_topics(
     first_day: str,
     last_day: str,
     refit: bool = False,
+    run_id: str | None = None,
 ) -> TopicReport:
     """Fit (or reuse) the topics, assign events, write the feature rows: one transaction."""
     with conn.transaction():
         lock_relation(conn, VIEW.table)
         fit = topics.fit_and_assign(conn, settings, model_version, last_day, refit)
         first, last = _days_to_write(conn, first_day, last_day, fit.refitted)
-        _, rows, _ = write_with_late_changes(conn, VIEW, first, last)
+        first, rows, _ = write_with_late_changes(conn, VIEW, first, last, run_id)
         scope = topics.scope_counts(conn, settings, model_version, last_day)
     return TopicReport(fit.fit_id, fit.refitted, fit.fit_texts, first, last, rows=rows,
                        assigned=fit.assigned, scope=scope)
@@ -121,15 +122,18 @@ def customer_topics_daily(
     settings = topics.TopicSettings(
         k=config.k, seed=config.seed, event_types=tuple(validate_event_types(config.event_types))
     )
-    with timed() as timing, postgres.connect() as conn:
+    run_id = context.run.run_id
+    with timed() as timing, postgres.connect() as conn, holding_relation(conn, VIEW.table):
         report = materialize_topics(
-            conn, settings, embedding_model.model_version(), days.start, days.end, config.refit
+            conn, settings, embedding_model.model_version(), days.start, days.end, config.refit,
+            run_id,
         )
         checks = _CHECKED.run(
             conn, postgres.url(), check_params(report.first_day, report.last_day),
-            partition_key=range_label(days), run_id=context.run.run_id,
+            partition_key=range_label(days), run_id=run_id,
             data_version=version(conn, report.fit_id),
         )
+        record_day_checks(conn, VIEW, report.first_day, report.last_day, checks, run_id)
         score = quality_score(checks)
         view_version = registry.register(conn, VIEW, CODE_VERSION, score, extra=report.fit_id)
         summary = conn.execute(load_sql("embeddings/topics_summary")).fetchall()

@@ -81,11 +81,16 @@ def write_days(
 
 
 def write_with_late_changes(
-    conn: psycopg.Connection, view: FeatureView, first_day: str, last_day: str
+    conn: psycopg.Connection,
+    view: FeatureView,
+    first_day: str,
+    last_day: str,
+    run_id: str | None = None,
 ) -> tuple[str, int, int]:
     """Write [first_day, last_day], then the pending late days of the entities they touch (in
-    the caller's transaction, which holds the view's `lock_relation`); return the first day
-    written, the rows, and the entities recomputed for late changes."""
+    the caller's transaction, which holds the view's `lock_relation`), and fingerprint every day
+    written; return the first day written, the rows, and the entities recomputed for late
+    changes."""
     view_table = sql.Identifier("features", view.name)
     columns = [column.name for column in table_columns(conn, "features", view.name)]
     # The windows sort entities x days; let that happen in memory rather than on disk.
@@ -93,9 +98,49 @@ def write_with_late_changes(
     late = late_work(conn, view_table, view, first_day)
     mark_applied(conn, view, last_day)
     rows = write_days(conn, view, view_table, columns, first_day, last_day)
-    if late is None:
-        return first_day, rows, 0
-    rows += write_days(
-        conn, view, view_table, columns, late.first_day, late.last_day, late.entities
+    if late is not None:
+        rows += write_days(
+            conn, view, view_table, columns, late.first_day, late.last_day, late.entities
+        )
+    first_written = late.first_day if late is not None else first_day
+    fingerprint_days(conn, view, first_written, last_day, run_id)
+    return first_written, rows, len(late.entities) if late is not None else 0
+
+
+def fingerprint_days(
+    conn: psycopg.Connection, view: FeatureView, first_day: str, last_day: str, run_id: str | None
+) -> None:
+    """Record what each day of [first_day, last_day] holds now (`features.day_fingerprints`):
+    checks are recorded against it and datasets note the fingerprints they read, so evidence is
+    tied to rows, not to the code that wrote them. Row text is pinned (UTC, ISO dates, shortest
+    exact floats) so the same rows always give the same fingerprint."""
+    conn.execute("set local timezone = 'UTC'")
+    conn.execute("set local datestyle = 'ISO, YMD'")
+    conn.execute("set local extra_float_digits = 1")
+    conn.execute(
+        compose("features/fingerprint_days", view_table=sql.Identifier("features", view.name),
+                entity_key=sql.Identifier(view.entity_key)),
+        {"view_name": view.name, "first_day": first_day, "last_day": last_day, "run_id": run_id},
     )
-    return late.first_day, rows, len(late.entities)
+
+
+def record_day_checks(
+    conn: psycopg.Connection,
+    view: FeatureView,
+    first_day: str,
+    last_day: str,
+    results: list,
+    run_id: str,
+) -> None:
+    """Record each check result on each day of the range, on that day's fingerprint. Call while
+    still holding the view's lock taken for the write, so the fingerprint is the rows checked."""
+    conn.execute(
+        load_sql("features/record_day_checks"),
+        {
+            "view_name": view.name, "first_day": first_day, "last_day": last_day,
+            "run_id": run_id,
+            "check_names": [r.check_name for r in results],
+            "blocking": [r.severity == r.severity.ERROR for r in results],
+            "passed": [r.passed for r in results],
+        },
+    )

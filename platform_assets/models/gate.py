@@ -4,9 +4,13 @@
    promotion brings such a version back), and `artifact_verified`: its artifact's
    `artifact_verifies` check passed, as recorded in `quality.check_results`, whichever path
    (the weekly job, the promotion asset alone, `models promote`) asks;
-1. `lineage_checks`: every blocking data-quality check passed on the exact training dataset
-   version and feature view versions the candidate read (from `quality.check_results`, so the
-   gate decides the same in the training run or any later one);
+1. `lineage_checks`: evidence keyed on data. The dataset's blocking checks passed on its version
+   (a hash of its rows), and every blocking check of every feature view passed on every day the
+   dataset read, on exactly the rows read (`training.dataset_inputs` holds each day's
+   fingerprint, `quality.view_day_checks` each check's outcome on each fingerprint). A day
+   without such a result is named ("unchecked: bin_daily 2026-06-04"); days the dataset did not
+   read, and results on rows written after the build, do not count, so the gate decides the
+   same a week later;
 2. `metric_floor`: the primary test metric clears the spec's floor;
 3. `not_worse_than_production`: on the candidate's own test rows, the candidate's primary
    metric is not worse than production's by more than the spec's tolerance;
@@ -30,6 +34,7 @@ import psycopg
 
 from platform_assets import keys
 from platform_assets.db.sql import load_sql
+from platform_assets.features.checks import checked_view
 from platform_assets.models import artifact, registry
 from platform_assets.models.drift import bins_for, feature_psi
 from platform_assets.models.frames import design
@@ -128,31 +133,48 @@ def artifact_rule(conn: psycopg.Connection, spec: ModelSpec, candidate: ModelRow
 
 
 def lineage_rule(conn: psycopg.Connection, spec: ModelSpec, candidate: ModelRow) -> Rule:
-    views = {f"features/{name}": version for name, version in candidate.feature_set_version.items()}
-    rows = conn.execute(
+    """The dataset's blocking checks on its version, and every blocking check of every view on
+    every day the dataset read, on exactly the rows read (their fingerprints): evidence keyed
+    by data, so a re-materialization after the build or results outside the window change
+    nothing, and a day without evidence is named."""
+    dataset_asset = keys.dataset_key(spec.name).to_user_string()
+    version = candidate.training_data_version
+    dataset_rows = conn.execute(
         load_sql("models/lineage_checks"),
-        {
-            "dataset_asset": f"training/{spec.name}",
-            "dataset_version": candidate.training_data_version,
-            "view_versions": json.dumps(views),
-        },
+        {"dataset_asset": dataset_asset, "dataset_version": version},
     ).fetchall()
-    seen = {row[0] for row in rows}
     failed = [
-        {"asset": a, "check": c, "failed_days": f, "first_failed_day": str(d) if d else None,
-         "observed": o, "run_id": r}
-        for a, c, passed, _, f, d, o, r in rows if not passed
+        {"asset": dataset_asset, "check": c, "observed": o, "run_id": r}
+        for c, passed, o, r in dataset_rows if not passed
     ]
-    unchecked = sorted({f"training/{spec.name}", *views} - seen)
+    unchecked = [] if dataset_rows else [f"unchecked: {dataset_asset} version {version}"]
+    blocking = {view.name: [c.name for c in checked_view(view).checks if c.blocking]
+                for view in spec.task.views}
+    day_rows = conn.execute(
+        load_sql("models/lineage_days"),
+        {"task": spec.name, "version": version, "checks": json.dumps(blocking)},
+    ).fetchall()
+    missing: dict[str, tuple] = {}
+    for view, check, _, n_unchecked, first_unchecked, n_failed, first_failed, run_id in day_rows:
+        if n_failed:
+            failed.append({"asset": keys.feature_key(view).to_user_string(), "check": check,
+                           "failed_days": n_failed, "first_failed_day": str(first_failed),
+                           "run_id": run_id})
+        if n_unchecked and (view not in missing or first_unchecked < missing[view][0]):
+            missing[view] = (first_unchecked, n_unchecked)
+    unchecked += [f"unchecked: {view} {day}" + (f" (and {n - 1} more days)" if n > 1 else "")
+                  for view, (day, n) in sorted(missing.items())]
     observed = {
-        "checks": len(rows),
+        "dataset_checks": len(dataset_rows),
+        "view_days": {view: max((r[2] for r in day_rows if r[0] == view), default=0)
+                      for view in blocking},
         "failed": failed,
-        "unchecked_assets": unchecked,
-        "dataset_version": candidate.training_data_version,
+        "unchecked": unchecked,
+        "dataset_version": version,
         "feature_view_versions": candidate.feature_set_version,
     }
     return Rule("lineage_checks", not failed and not unchecked, observed,
-                "every blocking check passed")
+                "every blocking check passed on the rows trained on")
 
 
 def floor_rule(spec: ModelSpec, candidate: ModelRow) -> Rule:

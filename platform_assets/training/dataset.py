@@ -107,6 +107,7 @@ def build_dataset(
             views = {view.name: feature_view_version(conn, view) for view in task.views}
             count, row_hash = conn.execute(compose("training/fingerprint", table=build)).fetchone()
             version = dataset_version(code_version(task), resolved, views, (count, row_hash))
+            _record_inputs(conn, task, version, build)
             with _timed(timings, "snapshot_s"):
                 path, written = _snapshot(conn, task, build, version, views, store)
             split_counts, balance = _statistics(conn, task, build)
@@ -235,6 +236,17 @@ def _build_table(
         )
     )
     return purge_summary(label_counts, cutoffs, task.horizon, purge)
+
+
+def _record_inputs(conn: psycopg.Connection, task: Task, version: str, build) -> None:
+    """Note, per view, the days the build joined and their fingerprints in this snapshot: the
+    gate requires check evidence on exactly these rows."""
+    for view in task.views:
+        conn.execute(
+            compose("training/dataset_inputs", build=build,
+                    feature_ts=sql.Identifier(identifier(f"{view.name}__feature_ts"))),
+            {"task": task.name, "version": version, "view_name": view.name},
+        )
 
 
 def _key_name(name: str) -> str:

@@ -8,6 +8,8 @@ import os
 
 from testkit import metadata
 
+from platform_assets.features.assets import write_view
+from platform_assets.features.views import VIEWS_BY_NAME
 from platform_assets.models import gate, registry
 from platform_assets.models.specs import MODEL_SPECS
 from platform_assets.models.train import load_dataset
@@ -101,7 +103,9 @@ def test_a_corrupted_feature_partition_blocks_promotion(world):
         names = {f["check"] for f in lineage["failed"]}
         assert names & {"avg_fill_level_28d_in_range", "max_fill_level_28d_in_range"}
         assert {f["asset"] for f in lineage["failed"]} == {"features/bin_daily"}
-        assert min(f["first_failed_day"] for f in lineage["failed"]) == "2026-05-18"
+        # The first of the corrupted days the weekly label grid joined.
+        first_failed = min(f["first_failed_day"] for f in lineage["failed"])
+        assert "2026-05-18" <= first_failed <= "2026-05-24"
 
 
 def test_the_gate_decides_the_same_in_a_later_run(world):
@@ -207,3 +211,45 @@ def test_a_training_failure_is_audited_and_stops_the_gate(world):
         ).fetchone()
         assert status == "failure" and "FileNotFoundError" in result_json["error"]
         assert conn.execute("select count(*) from ml.models").fetchone()[0] == 0
+
+
+def _corrupt_fill_levels(world, first: str, last: str) -> None:
+    with world.connect() as conn:  # out-of-range fill levels land in staging
+        conn.execute(
+            "update staging.service_events set fill_level_pct = 400"
+            " where service_date >= %s and service_date < %s::date + 1"
+            " and fill_level_pct is not null",
+            (first, last),
+        )
+
+
+def test_a_day_written_without_its_checks_blocks_with_the_day_named(world):
+    """A run killed between its write and its checks leaves days whose rows have no evidence:
+    a dataset built on them is blocked, and the decision names the first such day."""
+    with world.connect() as conn:
+        conn.execute(  # a late correction of a week's weights, then the write path alone
+            "update staging.service_events set weight_kg = weight_kg + 1"
+            " where service_date >= '2026-06-01' and service_date < '2026-06-08'"
+        )
+        write_view(conn, VIEWS_BY_NAME["bin_daily"], "2026-06-01", "2026-06-07", "killed")
+    result = world.train(TASK)
+    assert metadata(result, f"models/{TASK}_promotion")["decision"] == "blocked"
+    with world.connect() as conn:
+        _, reasons = _latest_decision(conn)
+    lineage = _failed(reasons)["lineage_checks"]
+    assert lineage["failed"] == []
+    [unchecked] = lineage["unchecked"]
+    assert unchecked.startswith("unchecked: bin_daily 2026-06-0")
+
+
+def test_evidence_is_the_rows_trained_on_not_what_came_later_or_outside(world):
+    """The gate judges the rows the dataset read: corrupting and re-checking days after the
+    build (some the dataset read, some beyond its window) changes nothing it decides."""
+    assert world.run(f"training/{TASK}", f"models/{TASK}").success
+    _corrupt_fill_levels(world, "2026-05-18", "2026-05-24")  # read by the dataset
+    _corrupt_fill_levels(world, "2026-06-27", "2026-06-30")  # after its last label date
+    for first, last in (("2026-05-18", "2026-05-24"), ("2026-06-27", "2026-06-30")):
+        rebuilt = world.run("features/bin_daily", partition=(first, last))
+        assert not all(e.passed for e in rebuilt.get_asset_check_evaluations())
+    later = world.run(f"models/{TASK}_promotion")
+    assert metadata(later, f"models/{TASK}_promotion")["decision"] == "promoted"
