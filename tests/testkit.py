@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 from collections.abc import Iterable, Mapping
 
 import dagster as dg
@@ -105,3 +106,25 @@ def run_main(capsys, *args: str) -> tuple[int, str, str]:
         code = exit_.code
     out, err = capsys.readouterr()
     return code, out, err
+
+
+def run_together(target, calls: Iterable[tuple], timeout: float = 300) -> list[Exception]:
+    """Call `target(*args)` for each args in its own thread, all released at once (a barrier),
+    as concurrent runs would; return the exceptions they raised."""
+    calls = list(calls)
+    barrier = threading.Barrier(len(calls))
+    errors: list[Exception] = []
+
+    def call(args: tuple) -> None:
+        try:
+            barrier.wait()
+            target(*args)
+        except Exception as error:  # noqa: BLE001 - returned to the test
+            errors.append(error)
+
+    threads = [threading.Thread(target=call, args=(args,)) for args in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return errors

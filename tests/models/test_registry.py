@@ -2,11 +2,9 @@
 name under concurrent promotions, rollback, audit, and artifacts that refuse to load when
 their bytes changed."""
 
-import threading
-
 import psycopg
 import pytest
-from testkit import metadata
+from testkit import metadata, run_together
 
 from platform_assets.models import artifact, gate, registry
 from platform_assets.models.cli import registry_table
@@ -48,24 +46,13 @@ def test_the_database_allows_one_production_version_per_name(trained):
 
 def test_two_concurrent_promotions_leave_one_production_version(trained):
     first, second = trained.candidate(TASK, max_iter=20), trained.candidate(TASK, max_iter=30)
-    barrier = threading.Barrier(2)
-    errors = []
 
     def promote(candidate):
-        try:
-            with psycopg.connect(trained.url, autocommit=True) as conn:
-                barrier.wait()
-                with registry.locked(conn, TASK):
-                    registry.promote_locked(conn, candidate, "test", None, {})
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
+        with psycopg.connect(trained.url, autocommit=True) as conn:
+            with registry.locked(conn, TASK):
+                registry.promote_locked(conn, candidate, "test", None, {})
 
-    threads = [threading.Thread(target=promote, args=(c,)) for c in (first, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert errors == []
+    assert run_together(promote, [(first,), (second,)]) == []
     with trained.connect() as conn:
         statuses = _status(conn)
         assert list(statuses.values()).count("production") == 1
@@ -87,23 +74,12 @@ def test_two_concurrent_gate_decisions_queue_and_the_second_sees_the_first(train
     compares its candidate with whatever the earlier one left in production, and both are
     recorded and audited."""
     first, second = trained.candidate(TASK, max_iter=150), trained.candidate(TASK, max_iter=200)
-    barrier = threading.Barrier(2)
-    errors = []
 
     def decide(candidate):
-        try:
-            with psycopg.connect(trained.url, autocommit=True) as conn:
-                barrier.wait()
-                gate.decide(conn, MODEL_SPECS[TASK], candidate, "test", None)
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
+        with psycopg.connect(trained.url, autocommit=True) as conn:
+            gate.decide(conn, MODEL_SPECS[TASK], candidate, "test", None)
 
-    threads = [threading.Thread(target=decide, args=(c,)) for c in (first, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    assert errors == []
+    assert run_together(decide, [(first,), (second,)]) == []
     with trained.connect() as conn:
         rows = conn.execute(
             "select m.model_name || ' v' || m.model_version, d.decision, d.reasons"

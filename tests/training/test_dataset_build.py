@@ -2,14 +2,13 @@
 
 import json
 import os
-import threading
 from datetime import date
 
 import numpy as np
 import psycopg
 import pyarrow.parquet as pq
 import pytest
-from testkit import TEMPLATE, create_database, fingerprint
+from testkit import TEMPLATE, create_database, fingerprint, run_together
 from training_data import add_customer, daily_rows, insert_features, observe_until, uid
 
 from platform_assets.features.registry import view_version
@@ -203,23 +202,14 @@ def test_concurrent_builds_record_each_versions_own_results(conn, db_url, histor
     version, never the other's."""
     windows = [Window(date(2026, 1, 2), date(2026, 2, 26)),
                Window(date(2026, 1, 2), date(2026, 4, 14))]
-    barrier = threading.Barrier(2)
-    builds, errors = [], []
+    builds = []
 
     def build(window: Window, run_id: str) -> None:
-        try:
-            with psycopg.connect(db_url, autocommit=True) as own:
-                barrier.wait()
-                builds.append(build_dataset(own, CHURN, window, run_id, store(tmp_path),
-                                            checks_url=db_url))
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
+        with psycopg.connect(db_url, autocommit=True) as own:
+            builds.append(build_dataset(own, CHURN, window, run_id, store(tmp_path),
+                                        checks_url=db_url))
 
-    threads = [threading.Thread(target=build, args=(w, f"run-{n}")) for n, w in enumerate(windows)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
+    errors = run_together(build, [(w, f"run-{n}") for n, w in enumerate(windows)])
     assert errors == [] and len(builds) == 2
     assert builds[0].version != builds[1].version and builds[0].row_count != builds[1].row_count
     for built in builds:
