@@ -52,8 +52,7 @@ def feature_key(view: str) -> dg.AssetKey:
 
 
 EMBEDDINGS_KEY = dg.AssetKey(["embeddings", "service_event_embeddings"])
-TOPICS_VIEW = "customer_topics_daily"
-TOPICS_KEY = feature_key(TOPICS_VIEW)
+TOPICS_KEY = feature_key("customer_topics_daily")
 
 
 def dataset_key(task: str) -> dg.AssetKey:

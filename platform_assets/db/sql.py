@@ -49,6 +49,15 @@ def table(schema: str, name: str) -> sql.Identifier:
     return sql.Identifier(identifier(schema), identifier(name))
 
 
+def pin_row_text(conn) -> None:
+    """Fix what the text of a row depends on (UTC, ISO dates, shortest exact floats) for the
+    rest of the transaction: content fingerprints and COPY snapshots must not change with a
+    session's settings."""
+    conn.execute("set local timezone = 'UTC'")
+    conn.execute("set local datestyle = 'ISO, YMD'")
+    conn.execute("set local extra_float_digits = 1")
+
+
 def sql_version(*names: str, extra: str = "") -> str:
     """A short hash of SQL files' text (and of `extra`, e.g. a spec's repr): an asset's code
     version, so that Dagster flags its partitions stale when the SQL that wrote them changes."""

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
 
+import dagster as dg
 import psycopg
 from psycopg import sql
 
 from platform_assets.db.catalog import table_columns
-from platform_assets.db.sql import compose, load_sql
+from platform_assets.db.sql import compose, load_sql, pin_row_text
 from platform_assets.features.views import FeatureView
 
 
@@ -112,11 +113,9 @@ def fingerprint_days(
 ) -> None:
     """Record what each day of [first_day, last_day] holds now (`features.day_fingerprints`):
     checks are recorded against it and datasets note the fingerprints they read, so evidence is
-    tied to rows, not to the code that wrote them. Row text is pinned (UTC, ISO dates, shortest
-    exact floats) so the same rows always give the same fingerprint."""
-    conn.execute("set local timezone = 'UTC'")
-    conn.execute("set local datestyle = 'ISO, YMD'")
-    conn.execute("set local extra_float_digits = 1")
+    tied to rows, not to the code that wrote them. Row text is pinned, so the same rows always
+    give the same fingerprint."""
+    pin_row_text(conn)
     conn.execute(
         compose("features/fingerprint_days", view_table=sql.Identifier("features", view.name),
                 entity_key=sql.Identifier(view.entity_key)),
@@ -129,7 +128,7 @@ def record_day_checks(
     view: FeatureView,
     first_day: str,
     last_day: str,
-    results: list,
+    results: list[dg.AssetCheckResult],
     run_id: str,
 ) -> None:
     """Record each check result on each day of the range, on that day's fingerprint. Call while
@@ -140,7 +139,7 @@ def record_day_checks(
             "view_name": view.name, "first_day": first_day, "last_day": last_day,
             "run_id": run_id,
             "check_names": [r.check_name for r in results],
-            "blocking": [r.severity == r.severity.ERROR for r in results],
+            "blocking": [r.severity == dg.AssetCheckSeverity.ERROR for r in results],
             "passed": [r.passed for r in results],
         },
     )

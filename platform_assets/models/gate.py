@@ -63,7 +63,6 @@ class Decision:
     candidate: ModelRow
     rules: list[Rule]
     forced: str | None = None  # the reason of a forced promotion
-    overrides: dict = field(default_factory=dict)  # thresholds replaced for this decision
     seconds: float = field(default=0.0, compare=False)
 
     @property
@@ -277,7 +276,7 @@ def decide(
     with registry.locked(conn, spec.name):
         candidate = registry.get(conn, candidate.id)
         rules = evaluate_rules(conn, spec, candidate)
-        decision = Decision(candidate, rules, forced=force_reason, overrides=overrides,
+        decision = Decision(candidate, rules, forced=force_reason,
                             seconds=round(time.perf_counter() - started, 3))
         registry.record_decision(conn, candidate.id, decision.promoted, decision.reasons(),
                                  run_id, actor, overrides)

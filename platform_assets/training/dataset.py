@@ -28,7 +28,7 @@ from psycopg.types.json import Jsonb
 
 from platform_assets.db.catalog import table_columns
 from platform_assets.db.locks import holding_relation
-from platform_assets.db.sql import compose, identifier, load_sql, table
+from platform_assets.db.sql import compose, identifier, load_sql, pin_row_text, table
 from platform_assets.features.views import FeatureView
 from platform_assets.resources.artifacts import ArtifactStore
 from platform_assets.training.checks import checked_dataset
@@ -98,7 +98,7 @@ def build_dataset(
         with conn.transaction():
             # One snapshot for the labels, the features joined and the versions read.
             conn.execute("set transaction isolation level repeatable read")
-            _pin_session(conn)
+            pin_row_text(conn)  # the COPY snapshot and the fingerprint alike
             resolved = resolve_window(conn, task, window)
             with _timed(timings, "labels_s"):
                 label_counts = _create_labels(conn, task, resolved)
@@ -182,13 +182,6 @@ def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
     started = time.perf_counter()
     yield
     timings[name] = round(time.perf_counter() - started, 3)
-
-
-def _pin_session(conn: psycopg.Connection) -> None:
-    """Fix what the text of a row depends on, for the COPY snapshot and the fingerprint alike."""
-    conn.execute("set local timezone = 'UTC'")
-    conn.execute("set local datestyle = 'ISO, YMD'")
-    conn.execute("set local extra_float_digits = 1")
 
 
 def _create_labels(
