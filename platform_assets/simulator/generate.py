@@ -13,6 +13,7 @@ version of every ops row.
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -102,6 +103,13 @@ BACKGROUND_TOPICS = [
 # Breakdowns: daily hazard = base * exp(km_since_maintenance / scale).
 BREAKDOWN_BASE, BREAKDOWN_SCALE_KM, BREAKDOWN_CAP = 1.0e-3, 2000.0, 0.35
 MAINTENANCE_INTERVAL_KM = 5000.0
+# Routes leave at 06:00; a stop at route position p (0..1) is reached p * 7.5 hours later, give
+# or take PICKUP_JITTER; a breakdown strikes at a position drawn from BREAKDOWN_AT.
+ROUTE_START_US, ROUTE_HOURS, PICKUP_JITTER_US = 6 * HOUR_US, 7.5, 10 * MINUTE_US
+BREAKDOWN_AT = (0.15, 0.9)
+REPAIR_DAYS = (1, 4)  # a breakdown's repair takes 1-3 days (integers' exclusive upper bound)
+SERVICE_SPREAD = (0.85, 1.15)  # the next service is due after this share of the interval
+FILL_NOISE, WEIGHT_NOISE, DISTANCE_NOISE = 0.12, 0.15, 0.08  # lognormal sigmas
 # Demand: kg per litre of bin content, seasonal amplitude and peak day-of-year, by bin type.
 DENSITY = np.array([0.16, 0.06, 0.13])
 SEASON_AMPLITUDE = np.array([0.08, 0.15, 0.40])
@@ -410,11 +418,20 @@ class _History:
     repair_until: np.ndarray
 
 
+class _Observer(Protocol):
+    """Looks at the simulation's state each morning, before the day is simulated (oracle.py)."""
+
+    def observe(self, sim: "_Simulation", day: int) -> None: ...
+
+
 class _Simulation:
     """Mutable state of the day-by-day simulation; `run` returns the full history."""
 
-    def __init__(self, rng: np.random.Generator, world: _World) -> None:
+    def __init__(
+        self, rng: np.random.Generator, world: _World, observer: "_Observer | None" = None
+    ) -> None:
         self.rng, self.world, self.cal = rng, world, world.calendar
+        self.observer = observer
         cust, bins, fleet = world.customers, world.bins, world.fleet
         n_cust = len(cust.org)
         self.events, self.routes = _event_log(), _route_log()
@@ -429,11 +446,13 @@ class _Simulation:
         self.odometer = fleet.odometer_km.copy()
         self.repair_until = np.full(len(fleet.org), -1, np.int64)
         self.repair_topic = np.zeros(len(fleet.org), np.int8)
-        self.next_service_km = fleet.interval_km * rng.uniform(0.85, 1.15, len(fleet.org))
+        self.next_service_km = fleet.interval_km * rng.uniform(*SERVICE_SPREAD, len(fleet.org))
         self.route_count = 0
 
     def run(self) -> _History:
         for day in range(self.cal.days):
+            if self.observer is not None:
+                self.observer.observe(self, day)  # reads the state; draws nothing, changes nothing
             self._day(day)
         return _History(
             events=self.events.arrays(), routes=self.routes.arrays(), churn_day=self.churn_day,
@@ -464,12 +483,12 @@ class _Simulation:
         hazard = np.minimum(BREAKDOWN_CAP, BREAKDOWN_BASE
                             * np.exp(self.km_since[:working] / BREAKDOWN_SCALE_KM))
         broke = available & (rng.random(working) < hazard)
-        broke_at = rng.uniform(0.15, 0.9, working)
+        broke_at = rng.uniform(*BREAKDOWN_AT, working)
         vehicle_lost = ~available[v] | (broke[v] & (bins.position[b] > broke_at[v]))
         p_miss = 1 / (1 + np.exp(-(MISS_LOGIT + cust.quality[c])))
         missed = vehicle_lost | (rng.random(len(b)) < p_miss)
-        ts = day_us + 6 * HOUR_US + (bins.position[b] * 7.5 * HOUR_US).astype(np.int64)
-        ts += rng.integers(0, 10 * MINUTE_US, len(b))
+        ts = day_us + ROUTE_START_US + (bins.position[b] * ROUTE_HOURS * HOUR_US).astype(np.int64)
+        ts += rng.integers(0, PICKUP_JITTER_US, len(b))
         raw_fill = self._raw_fill(day, b)
         route = self.route_count + v
 
@@ -491,7 +510,7 @@ class _Simulation:
         doy = self.cal.day_of_year(day)
         season = 1 + SEASON_AMPLITUDE * np.cos(2 * np.pi * (doy - SEASON_PEAK_DOY) / 365.25)
         load = bins.fill_rate[b] * season[bins.kind[b]] * WEEKDAY_LOAD[self.cal.weekday(day)]
-        return 100 * load * since / 7 * self.rng.lognormal(0, 0.12, len(b))
+        return 100 * load * since / 7 * self.rng.lognormal(0, FILL_NOISE, len(b))
 
     def _log_pickups(
         self, day: int, b: np.ndarray, route: np.ndarray, ts: np.ndarray, raw_fill: np.ndarray
@@ -500,7 +519,7 @@ class _Simulation:
         rng, bins, cust = self.rng, self.world.bins, self.world.customers
         c = bins.customer[b]
         weight = bins.capacity[b] * DENSITY[bins.kind[b]] * np.minimum(raw_fill, 130) / 100
-        weight = np.maximum(0.1, np.round(weight * rng.lognormal(0, 0.15, len(b)), 1))
+        weight = np.maximum(0.1, np.round(weight * rng.lognormal(0, WEIGHT_NOISE, len(b)), 1))
         fill = np.round(np.clip(raw_fill, 1, 100), 1)
         self.events.add(len(b), type=PICKUP, ts=ts, customer=c, bin=b, route=route,
                         vehicle=cust.district[c], fill=fill, weight=weight)
@@ -550,7 +569,7 @@ class _Simulation:
         completed = np.bincount(v[done], minlength=working)
         share = np.where(broke, 0.5 + 0.5 * broke_at, 1.0)
         distance = fleet.depot_km[:working] * share + fleet.km_per_stop[:working] * completed
-        distance = np.round(available * distance * rng.lognormal(0, 0.08, working), 1)
+        distance = np.round(available * distance * rng.lognormal(0, DISTANCE_NOISE, working), 1)
         duration = 30 + 3.2 * completed + 1.1 * distance + rng.normal(0, 8, working)
         duration = np.round(available * np.maximum(duration, 10), 1)
         status = np.where(~available, 2, np.where(completed < planned, 1, 0))
@@ -570,10 +589,10 @@ class _Simulation:
         vehicles = np.flatnonzero(broke)
         topic = rng.choice(len(text.VEHICLE_COMPONENTS), len(vehicles),
                            p=[0.04, 0.16, 0.16, 0.2, 0.16, 0.12, 0.1, 0.06]).astype(np.int8)
-        ts = day_us + 6 * HOUR_US + (broke_at[vehicles] * 7.5 * HOUR_US).astype(np.int64)
+        ts = day_us + ROUTE_START_US + (broke_at[vehicles] * ROUTE_HOURS * HOUR_US).astype(np.int64)
         self.events.add(len(vehicles), type=BREAKDOWN, ts=ts, route=self.route_count + vehicles,
                         vehicle=vehicles, topic=topic)
-        self.repair_until[vehicles] = day + rng.integers(1, 4, len(vehicles))
+        self.repair_until[vehicles] = day + rng.integers(*REPAIR_DAYS, len(vehicles))
         self.repair_topic[vehicles] = topic
 
     def _maintain(self, day: int) -> None:
@@ -595,7 +614,7 @@ class _Simulation:
         self.events.add(len(vehicles), type=MAINTENANCE, ts=ts, vehicle=vehicles, topic=topic)
         self.km_since[vehicles] = 0.0
         self.next_service_km[vehicles] = fleet.interval_km[vehicles] * rng.uniform(
-            0.85, 1.15, len(vehicles))
+            *SERVICE_SPREAD, len(vehicles))
 
     def _customer_reports(self, day: int, served: np.ndarray) -> np.ndarray:
         """Log complaints and overflow reports due today; return complaints per customer.

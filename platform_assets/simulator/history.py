@@ -61,6 +61,7 @@ from platform_assets.simulator.generate import (
     _vehicle_status,
     _World,
 )
+from platform_assets.simulator.oracle import Oracle
 
 VISIBLE_FROM, VISIBLE_TO = "_visible_from", "_visible_to"
 PLANTED_KINDS: tuple[str, ...] = (
@@ -97,6 +98,8 @@ class OpsHistory:
     start: dt.datetime
     end: dt.datetime
     planted: dict[str, int]  # count per name in PLANTED_KINDS
+    # Each entity's true risk per as-of day (oracle.py), when asked for; never written to ops.
+    oracle: dict[str, pa.Table] | None = None
 
 
 def ops_as_of(history: OpsHistory, at: dt.datetime) -> dict[str, pa.Table]:
@@ -140,11 +143,14 @@ class _Ids:
 
 
 def simulate_history(
-    customers: int, days: int, seed: int, end_date: dt.date, dirty_fraction: float = 0.002
+    customers: int, days: int, seed: int, end_date: dt.date, dirty_fraction: float = 0.002,
+    oracle: bool = False,
 ) -> OpsHistory:
     """Every version of every ops row for `days` days ending on `end_date`, and what was planted.
 
-    Same arguments as `simulate`, which returns `ops_as_of(simulate_history(...), end)`.
+    Same arguments as `simulate`, which returns `ops_as_of(simulate_history(...), end)`. With
+    `oracle` the history also carries each entity's true risk per day (`oracle.Oracle.tables`);
+    the ops versions are the same either way.
     """
     if customers < 4 or days < 1:
         raise ValueError("need at least 4 customers and 1 day")
@@ -153,7 +159,8 @@ def simulate_history(
     cal = _Calendar(start=end_date - dt.timedelta(days=days - 1), days=days)
     streams = dict(zip(STREAMS, np.random.default_rng(seed).spawn(len(STREAMS)), strict=True))
     world = _build_world(streams["world"], cal, customers, streams["replacements"])
-    hist = _Simulation(streams["days"], world).run()
+    observer = Oracle() if oracle else None
+    hist = _Simulation(streams["days"], world, observer).run()
 
     id_rng, bins = streams["ids"], world.bins
     originals = int((bins.replaces < 0).sum())
@@ -193,6 +200,10 @@ def simulate_history(
         start=dt.datetime.combine(cal.start, dt.time(), dt.UTC),
         end=dt.datetime.combine(end_date + dt.timedelta(days=1), dt.time(), dt.UTC),
         planted={kind: int(planted[kind]) for kind in PLANTED_KINDS},
+        oracle=None if observer is None else observer.tables(
+            np.datetime64(cal.start, "D"),
+            {"churn": ids.customers, "breakdown": ids.vehicles, "demand": ids.bins},
+        ),
     )
 
 
