@@ -33,6 +33,11 @@ class EmbeddingConfig(dg.Config):
     chunk_texts: int = Field(
         default=4096, ge=64, le=100_000, description="Texts encoded and staged per chunk."
     )
+    coverage_batch: int = Field(
+        default=50_000, ge=0, le=10_000_000,
+        description="Older in-scope notes without a vector of the current model version embedded "
+        "per run besides the range's (a model upgrade fills in over the nightly runs; 0: none).",
+    )
     hnsw_m: int = Field(default=16, ge=2, le=100, description="HNSW graph degree.")
     hnsw_ef_construction: int = Field(
         default=64, ge=4, le=1000, description="HNSW build candidate list size."
@@ -54,6 +59,7 @@ def _embedding_metadata(report: store.EmbedReport, index: store.IndexState, mode
         "skipped_by_reason": markdown(sorted(report.skipped.items()), ["reason", "events"]),
         "truncated": report.truncated,
         "stale_not_written": report.stale,
+        "coverage_missing": report.coverage_missing,
         "texts_per_s": report.texts_per_s,
         "encode_s": round(report.encode_s, 3),
         "model": report.model,
@@ -92,6 +98,7 @@ def service_event_embeddings(
         report = store.embed_range(
             conn, embedding_model, days.start, days.end, event_types,
             run_id=context.run.run_id, chunk_texts=config.chunk_texts,
+            coverage_batch=config.coverage_batch,
         )
         index = store.ensure_index(
             conn, config.hnsw_m, config.hnsw_ef_construction, config.index_build_memory

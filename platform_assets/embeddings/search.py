@@ -58,7 +58,8 @@ def search(
         raise ValueError("search text is empty")
     vector = model.encode([text]).vectors[0]
     return search_vector(
-        conn, vector, model.name(), k, org, event_type, since, ef_search, max_scan_tuples
+        conn, vector, model.name(), k, org, event_type, since, ef_search, max_scan_tuples,
+        model_version=model.model_version(),
     )
 
 
@@ -72,8 +73,11 @@ def search_vector(
     since: date | datetime | None = None,
     ef_search: int = DEFAULT_EF_SEARCH,
     max_scan_tuples: int = DEFAULT_MAX_SCAN_TUPLES,
+    model_version: str | None = None,
 ) -> list[Hit]:
-    """Like `search`, for a query vector computed elsewhere (by the model named `model_name`)."""
+    """Like `search`, for a query vector computed elsewhere (by the model named `model_name`).
+    While a new model version fills in beside the old one, `model_version` picks the vectors
+    of the query's own space (unset: every version of the model)."""
     _check_arguments(k, event_type, ef_search, max_scan_tuples)
     values = np.asarray(vector, dtype=np.float32).ravel()
     expected = column_dimensions(conn, EMBEDDINGS_TABLE, EMBEDDING_COLUMN)
@@ -87,6 +91,7 @@ def search_vector(
     params = given | {
         "query": _vector_text(values),
         "model": model_name,
+        "model_version": model_version,
         "k": k,
         "snippet": SNIPPET_CHARS,
     }

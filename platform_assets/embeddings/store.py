@@ -1,7 +1,10 @@
 """Incremental embedding of service-event notes into `vectors.service_event_embeddings`.
 
 Postgres decides what needs work (md5 of each description against the stored checksum, model
-and model_version), so a re-run of a finished range sends no text to the model. The vectors are
+and model_version), so a re-run of a finished range sends no text to the model. Vectors are kept
+per (event, model_version): a new model version fills in beside the old one, the range's events
+first and up to `coverage_batch` older ones per run, so the topic fits reading the old vectors
+keep working until the new version covers every note. The vectors are
 computed chunk by chunk and staged by binary COPY into a temporary table; only then, in one
 short transaction, are they upserted with their metadata and the skip reasons. A crash before
 that commit leaves the previous vectors untouched and readable.
@@ -23,6 +26,7 @@ _STAGED = sql.Identifier("embedding_staged")
 _WRITE_SQL = (
     "embeddings/drop_stale_staged",
     "embeddings/upsert",
+    "embeddings/drop_outdated_versions",
     "embeddings/upsert_metadata",
     "embeddings/drop_skipped_vectors",
     "embeddings/clear_skipped",
@@ -33,6 +37,7 @@ SQL_NAMES = (
     "embeddings/create_candidates",
     "embeddings/create_staged",
     "embeddings/candidates",
+    "embeddings/coverage_candidates",
     "embeddings/texts",
     *_WRITE_SQL,
     "embeddings/create_index",
@@ -53,6 +58,7 @@ class EmbedReport:
     truncated: int = 0
     stale: int = 0
     encode_s: float = 0.0
+    coverage_missing: int | None = None  # in-scope events still without a vector of this version
 
     @property
     def texts_per_s(self) -> float | None:
@@ -93,9 +99,12 @@ def embed_range(
     event_types: list[str],
     run_id: str | None = None,
     chunk_texts: int = 4096,
+    coverage_batch: int = 0,
 ) -> EmbedReport:
-    """Embed the changed texts of the partition range; `conn` must be in autocommit mode."""
+    """Embed the changed texts of the partition range, and up to `coverage_batch` older texts
+    without a vector of this model version; `conn` must be in autocommit mode."""
     params = {
+        "coverage_batch": coverage_batch,
         "first_partition": first_partition,
         "last_partition": last_partition,
         "event_types": event_types,
@@ -109,6 +118,8 @@ def embed_range(
         conn.execute(load_sql("embeddings/create_candidates"))
         conn.execute(load_sql("embeddings/create_staged"))
         conn.execute(load_sql("embeddings/candidates"), params)
+        if coverage_batch:
+            conn.execute(load_sql("embeddings/coverage_candidates"), params)
         _count(conn, report)
         dimensions = check_model_dimensions(conn, model) if report.embedded else None
         _encode_and_stage(conn, model, chunk_texts, report)
@@ -118,7 +129,21 @@ def embed_range(
         )
     finally:
         conn.execute(load_sql("embeddings/drop_work_tables"))
+    _, report.coverage_missing = coverage(
+        conn, params["model_version"], event_types, last_partition
+    )
     return report
+
+
+def coverage(
+    conn: psycopg.Connection, model_version: str, event_types: list[str], last_day: str
+) -> tuple[int, int]:
+    """In-scope events with text up to the end of `last_day`, and those still without a vector
+    of `model_version` for their current text."""
+    return conn.execute(
+        load_sql("embeddings/coverage"),
+        {"model_version": model_version, "event_types": event_types, "last_day": last_day},
+    ).fetchone()
 
 
 def _count(conn: psycopg.Connection, report: EmbedReport) -> None:

@@ -6,19 +6,22 @@ the notes nearest its centroid, stop words removed). Every embedded event of tho
 nearest centroid in `vectors.event_topics`, and `features.customer_topics_daily` counts each
 customer's events per topic over 30/90 days.
 
-Fit window: the first run fits on every embedding of an event before the end of its partition
-range, and the fit is then frozen. Refitting on every nightly run would renumber the topics, so
-`topic_3_30d` would mean one thing in yesterday's rows and another in today's; a training set
-spanning both would be meaningless. A changed k, seed, event types or model_version (or
-`refit=True`) fits again and rewrites every materialized day in the same transaction, so all rows
-always count topics of one fit. The fit sees notes from days after some feature rows (their
-wording, never a label or a count): accepted, since k-means only learns which notes are alike.
+Topics never rewrite the past. A fit is a topic model version (`vectors.topic_fits`) with a fixed
+fit window: the notes of the `fit_days` before `serves_from`, the first feature day it serves, so
+no row counts topics of a fit that saw later notes. Refitting every night would renumber the
+topics (`topic_3_30d` meaning one thing yesterday and another today); instead a fit stays in force
+until k, seed, event types or the embedding model version change (or `refit=True`). Then a new fit
+is made over the same window, as a new version beside the old one: its own assignments and its
+own feature rows, never the old fit's. A new embedding model waits for its vectors to cover every
+note (they fill in beside the old ones, see `embeddings.store`) before the fit is made in its
+space; the old fit then gets centroids in the new space (the mean new vector of each of its
+topics' notes), so a production model trained on it goes on reading it for new days.
 """
 
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import psycopg
@@ -31,7 +34,7 @@ from platform_assets.embeddings.scope import (
     MAX_TOPICS,
     TOPIC_EVENT_TYPES,
 )
-from platform_assets.embeddings.store import column_dimensions
+from platform_assets.embeddings.store import column_dimensions, coverage
 from platform_assets.embeddings.vector_copy import read_vectors
 
 _TOPICS = sql.Identifier("vectors", "topics")
@@ -55,22 +58,44 @@ class TopicSettings:
     k: int = MAX_TOPICS
     seed: int = 0
     event_types: tuple[str, ...] = TOPIC_EVENT_TYPES
+    fit_days: int = 30  # the notes a first fit learns from: the days before the first day served
     label_texts: int = 50  # notes nearest each centroid read for its label
     label_terms: int = 3
 
     def __post_init__(self):
         if not 2 <= self.k <= MAX_TOPICS:
             raise ValueError(f"k must be in [2, {MAX_TOPICS}] (the view's width), got {self.k}")
+        if self.fit_days < 1:
+            raise ValueError(f"fit_days must be at least 1, got {self.fit_days}")
 
 
 @dataclass(frozen=True)
-class Fit:
-    """The topics the view counts after `fit_and_assign`."""
+class FitRow:
+    """A topic model version as recorded in `vectors.topic_fits`."""
 
     fit_id: str
-    refitted: bool
-    fit_texts: int | None  # texts the fit used (None: the frozen fit was reused)
-    assigned: int  # events whose topic was (re)assigned
+    model_version: str  # the embedding space it was fitted in
+    k: int
+    seed: int
+    event_types: list[str]
+    fit_from: date | None  # None: a fit made before topic versions (window unknown)
+    serves_from: date
+
+    def matches(self, settings: "TopicSettings", model_version: str) -> bool:
+        return (self.model_version, self.k, self.seed, sorted(self.event_types)) == (
+            model_version, settings.k, settings.seed, sorted(settings.event_types)
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The fit in force after `prepare`, whether it is new, and the notes a wanted refit still
+    waits for (a new embedding model's vectors not yet covering every note)."""
+
+    current: FitRow
+    created: bool
+    fit_texts: int | None  # texts a new fit used
+    waiting_for: int = 0
 
 
 # --- fitting -----------------------------------------------------------------------------------
@@ -152,46 +177,111 @@ def _stem(word: str) -> str:
 # --- the database side -------------------------------------------------------------------------
 
 
-def end_of_day(day: str) -> datetime:
-    """The moment a day's rows become valid: the next midnight, UTC."""
-    return datetime.combine(date.fromisoformat(day) + timedelta(days=1), time(), tzinfo=UTC)
+def current_fit(conn: psycopg.Connection) -> FitRow | None:
+    row = conn.execute(load_sql("embeddings/current_fit")).fetchone()
+    return FitRow(*row) if row else None
 
 
-def _fit_matches(row: tuple | None, settings: TopicSettings, model_version: str) -> bool:
-    if row is None:
-        return False
-    _, version, k, seed, event_types, _ = row
-    return (version, k, seed, sorted(event_types)) == (
-        model_version, settings.k, settings.seed, sorted(settings.event_types)
+def live_fits(conn: psycopg.Connection, current: FitRow, view_name: str) -> list[FitRow]:
+    """The fits whose rows are written: the one in force (last) and those production reads."""
+    rows = conn.execute(
+        load_sql("embeddings/live_fits"), {"current": current.fit_id, "view_name": view_name}
+    ).fetchall()
+    return [FitRow(*row) for row in rows]
+
+
+def _window(conn, settings: TopicSettings, first_day: str, last_day: str) -> tuple[date, date]:
+    """A first fit's window: the `fit_days` before the first day it serves, which is the range's
+    first day, or later when there are not `fit_days` of notes before it."""
+    first_note = conn.execute(
+        load_sql("embeddings/first_note_day"), {"event_types": list(settings.event_types)}
+    ).fetchone()[0]
+    if first_note is None:
+        raise TopicFitError("no complaint-like notes in staging: nothing to fit topics on")
+    serves_from = max(date.fromisoformat(first_day), first_note + timedelta(settings.fit_days))
+    if serves_from > date.fromisoformat(last_day):
+        raise TopicFitError(
+            f"the first topic fit learns from the {settings.fit_days} days of notes before the "
+            f"first day it serves; notes start {first_note}, so it can serve {serves_from} at the "
+            f"earliest, after this range ({first_day}..{last_day}): materialize a later range, "
+            "or lower fit_days"
+        )
+    return serves_from - timedelta(settings.fit_days), serves_from
+
+
+def prepare(
+    conn: psycopg.Connection,
+    settings: TopicSettings,
+    model_version: str,
+    first_day: str,
+    last_day: str,
+    view_name: str,
+    refit: bool = False,
+) -> Plan:
+    """Keep the fit in force, or make a new one (a first fit; changed settings or `refit`; a new
+    embedding model once its vectors cover every note up to `last_day`). Runs in the caller's
+    transaction, which holds the topic view's lock."""
+    current = current_fit(conn)
+    if current is not None and current.matches(settings, model_version) and not refit:
+        return Plan(current, created=False, fit_texts=None)
+    if current is not None and current.model_version != model_version:
+        _, missing = coverage(conn, model_version, list(settings.event_types), last_day)
+        if missing:
+            return Plan(current, created=False, fit_texts=None, waiting_for=missing)
+    if current is None or current.fit_from is None:
+        fit_from, serves_from = _window(conn, settings, first_day, last_day)
+    else:  # the same window: the new version serves every day the old one did
+        fit_from, serves_from = current.fit_from, current.serves_from
+    fit, texts = _fit(conn, settings, model_version, fit_from, serves_from)
+    if current is not None and current.model_version != model_version:
+        for old in {f.fit_id: f for f in [current, *live_fits(conn, current, view_name)]}.values():
+            bridge(conn, old, model_version)
+    return Plan(fit, created=True, fit_texts=texts)
+
+
+def bridge(conn: psycopg.Connection, fit: FitRow, model_version: str) -> None:
+    """Give `fit` centroids in `model_version`'s space, once (see bridge_topics.sql)."""
+    conn.execute(
+        load_sql("embeddings/bridge_topics"),
+        {"fit_id": fit.fit_id, "model_version": model_version, "native": fit.model_version},
     )
 
 
 def _fit(
-    conn: psycopg.Connection, settings: TopicSettings, model_version: str, cutoff: datetime
-) -> tuple[str, int]:
-    """Fit k-means on the vectors before `cutoff`, label the topics, replace vectors.topics."""
+    conn: psycopg.Connection,
+    settings: TopicSettings,
+    model_version: str,
+    fit_from: date,
+    serves_from: date,
+) -> tuple[FitRow, int]:
+    """Fit k-means on the window's vectors, label the topics, record the new version."""
     params = {
         "event_types": list(settings.event_types),
         "model_version": model_version,
-        "cutoff": cutoff,
+        "fit_from": fit_from,
+        "serves_from": serves_from,
     }
     dims = column_dimensions(conn, EMBEDDINGS_TABLE, EMBEDDING_COLUMN)
     inputs = sql.SQL(load_sql("embeddings/topic_fit_inputs"))
     ids, vectors = read_vectors(conn, inputs, params, dims)
     if len(ids) < settings.k:
         raise TopicFitError(
-            f"only {len(ids)} embedded {'/'.join(settings.event_types)} notes before "
-            f"{cutoff:%Y-%m-%d} (model_version {model_version}): k-means with k={settings.k} "
-            "needs at least k; materialize embeddings/service_event_embeddings first, or run "
-            "the topics over a longer range"
+            f"only {len(ids)} embedded {'/'.join(settings.event_types)} notes in the fit window "
+            f"{fit_from}..{serves_from - timedelta(days=1)} (model_version {model_version}): "
+            f"k-means with k={settings.k} needs at least k; materialize "
+            "embeddings/service_event_embeddings over that window first"
         )
     centroids, topics = fit_kmeans(vectors, settings.k, settings.seed)
     nearest = nearest_members(vectors, topics, centroids, settings.label_texts)
     labels = label_topics(_texts(conn, ids, nearest), settings.label_terms)
-    fit_id = _fit_id(centroids, settings, model_version, cutoff)
-    conn.execute(load_sql("embeddings/clear_topics"))
-    _write_topics(conn, fit_id, settings, model_version, cutoff, centroids, labels)
-    return fit_id, len(ids)
+    fit = FitRow(_fit_id(centroids, settings, model_version, fit_from, serves_from),
+                 model_version, settings.k, settings.seed, list(settings.event_types),
+                 fit_from, serves_from)
+    conn.execute(load_sql("embeddings/record_fit"),
+                 {**params, "fit_id": fit.fit_id, "k": fit.k, "seed": fit.seed,
+                  "fit_texts": len(ids)})
+    _write_topics(conn, fit, centroids, labels)
+    return fit, len(ids)
 
 
 def _texts(conn, ids: list, nearest: list[np.ndarray]) -> list[list[str]]:
@@ -200,64 +290,54 @@ def _texts(conn, ids: list, nearest: list[np.ndarray]) -> list[list[str]]:
     return [[found[ids[i]] for i in members if ids[i] in found] for members in nearest]
 
 
-def _fit_id(centroids: np.ndarray, settings: TopicSettings, model_version: str, cutoff) -> str:
+def _fit_id(centroids: np.ndarray, settings: TopicSettings, model_version: str, *window) -> str:
     digest = hashlib.sha256(centroids.tobytes())
     digest.update(json.dumps([settings.k, settings.seed, sorted(settings.event_types),
-                              model_version, cutoff.isoformat()]).encode())
+                              model_version, *(d.isoformat() for d in window)]).encode())
     return digest.hexdigest()[:12]
 
 
-def _write_topics(conn, fit_id, settings, model_version, cutoff, centroids, labels) -> None:
+def _write_topics(conn, fit: FitRow, centroids, labels) -> None:
     """COPY the k topic rows (sizes are filled in after the events are assigned)."""
-    columns = ("topic_id", "label", "size", "model_version", "fit_id", "k", "seed",
+    columns = ("fit_id", "model_version", "topic_id", "label", "size", "k", "seed",
                "event_types", "fit_cutoff", "centroid")
     statement = sql.SQL("copy {} ({}) from stdin").format(
         _TOPICS, sql.SQL(", ").join(map(sql.Identifier, columns))
     )
+    cutoff = fit.serves_from.isoformat() + "T00:00:00+00:00"
     with conn.cursor().copy(statement) as copy:
         for topic_id, (centroid, label) in enumerate(zip(centroids, labels, strict=True)):
             vector = "[" + ",".join(map(repr, centroid.tolist())) + "]"
-            copy.write_row((topic_id, label, 0, model_version, fit_id, settings.k,
-                            settings.seed, list(settings.event_types), cutoff, vector))
+            copy.write_row((fit.fit_id, fit.model_version, topic_id, label, 0, fit.k, fit.seed,
+                            fit.event_types, cutoff, vector))
 
 
-def fit_and_assign(
-    conn: psycopg.Connection,
-    settings: TopicSettings,
-    model_version: str,
-    last_day: str,
-    refit: bool = False,
-) -> Fit:
-    """Reuse the frozen fit, or fit again on the notes before the end of `last_day` when the
-    settings or the model changed; then give every in-scope embedded event its topic. Runs in
-    the caller's transaction, which holds the topic view's lock."""
-    params = {"event_types": list(settings.event_types), "model_version": model_version}
-    current = conn.execute(load_sql("embeddings/current_fit")).fetchone()
-    if refit or not _fit_matches(current, settings, model_version):
-        fit_id, fit_texts = _fit(conn, settings, model_version, end_of_day(last_day))
-    else:
-        fit_id, fit_texts = current[0], None
+def assign(conn: psycopg.Connection, fit: FitRow) -> int:
+    """Give every in-scope embedded event its topic under `fit`; return the rows changed."""
+    params = {"fit_id": fit.fit_id, "event_types": fit.event_types, "native": fit.model_version}
     conn.execute(load_sql("embeddings/drop_stale_topics"), params)
     assigned = conn.execute(load_sql("embeddings/assign_topics"), params).rowcount
-    conn.execute(load_sql("embeddings/topic_sizes"))
-    return Fit(fit_id, fit_texts is not None, fit_texts, assigned)
+    conn.execute(load_sql("embeddings/topic_sizes"), params)
+    return assigned
 
 
 def scope_counts(
-    conn: psycopg.Connection, settings: TopicSettings, model_version: str, last_day: str
+    conn: psycopg.Connection, fit: FitRow, model_version: str, last_day: str
 ) -> dict:
-    """How many events of the topic types are embedded, assigned, or not yet in scope."""
+    """How many events of the topic types have a topic under `fit`, no embedding at all, or no
+    vector of the current model version yet."""
     cursor = conn.execute(
         load_sql("embeddings/topic_scope_counts"),
-        {"event_types": list(settings.event_types), "model_version": model_version,
+        {"fit_id": fit.fit_id, "event_types": fit.event_types, "model_version": model_version,
          "last_day": last_day},
     )
     return dict(zip([d.name for d in cursor.description], cursor.fetchone(), strict=True))
 
 
-# The SQL of the fit and the assignment: part of the topic view's code version.
+# The SQL of the fits and the assignment: part of the topic view's code version.
 FIT_SQL = (
-    "embeddings/current_fit", "embeddings/topic_fit_inputs", "embeddings/clear_topics",
-    "embeddings/label_texts", "embeddings/drop_stale_topics", "embeddings/assign_topics",
-    "embeddings/topic_sizes",
+    "embeddings/current_fit", "embeddings/live_fits", "embeddings/first_note_day",
+    "embeddings/topic_fit_inputs", "embeddings/record_fit", "embeddings/label_texts",
+    "embeddings/bridge_topics", "embeddings/drop_stale_topics", "embeddings/assign_topics",
+    "embeddings/topic_sizes", "embeddings/coverage",
 )

@@ -30,11 +30,15 @@ _RANGE = (
 
 
 def _relation(view: FeatureView) -> str:
-    return sql.SQL(_RANGE).format(table=sql.Identifier("features", view.name)).as_string()
+    return sql.Composed([
+        sql.SQL(_RANGE).format(table=sql.Identifier("features", view.name)),
+        view.variant_filter(),
+    ]).as_string()
 
 
-def check_params(first_day: str, last_day: str) -> dict:
-    return {"first_day": first_day, "last_day": last_day}
+def check_params(first_day: str, last_day: str, variant: str = "") -> dict:
+    """The days to check, of one variant for a view with variants."""
+    return {"first_day": first_day, "last_day": last_day, "variant": variant}
 
 
 # Days whose row count jumps or drops beyond [0.5x, 2x] of the day before (the day before the
@@ -44,7 +48,7 @@ with per_day as (
     select feature_ts, count(*) as day_rows from {{batch}} group by feature_ts
     union all
     select feature_ts, count(*) from {table}
-    where feature_ts = cast(cast({first_day} as date) as timestamp) at time zone 'UTC'
+    where feature_ts = cast(cast({first_day} as date) as timestamp) at time zone 'UTC'{variant}
     group by feature_ts
 ),
 changes as (
@@ -63,6 +67,9 @@ def _daily_volume(view: FeatureView, low: float = 0.5, high: float = 2.0) -> Che
         query = sql.SQL(_VOLUME_SQL).format(
             table=sql.Identifier("features", view.name),
             first_day=sql.Literal(ctx.params["first_day"]),
+            variant=sql.SQL(" and {} = {}").format(
+                sql.Identifier(view.variant_column), sql.Literal(ctx.params["variant"])
+            ) if view.variant_column else sql.SQL(""),
             low=sql.Literal(low),
             high=sql.Literal(high),
         ).as_string(ctx.conn)

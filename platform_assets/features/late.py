@@ -39,11 +39,17 @@ def _params(view: FeatureView, **values) -> dict:
 
 
 def late_work(
-    conn: psycopg.Connection, view_table: sql.Identifier, view: FeatureView, first_day: str
+    conn: psycopg.Connection,
+    view_table: sql.Identifier,
+    view: FeatureView,
+    first_day: str,
+    variant: str = "",
 ) -> LateWork | None:
     """The pending late changes of `view` before `first_day`, or None."""
     row = conn.execute(
-        compose("features/late_start", view_table=view_table), _params(view, first_day=first_day)
+        compose("features/late_start", view_table=view_table,
+                variant_filter=view.variant_filter()),
+        _params(view, first_day=first_day, variant=variant),
     ).fetchone()
     if row is None or row[0] is None or row[0].isoformat() >= first_day:
         return None
@@ -63,12 +69,17 @@ def write_days(
     first_day: str,
     last_day: str,
     entities: list[UUID] | None = None,
+    variant: str = "",
 ) -> int:
-    """Replace the view's rows of [first_day, last_day] (of `entities` only, when given)."""
-    params = {"first_day": first_day, "last_day": last_day, "entities": entities}
+    """Replace the view's rows of [first_day, last_day] (of `entities` only, when given; of one
+    variant, for a view with variants, whose query binds it)."""
+    params = {"first_day": first_day, "last_day": last_day, "entities": entities,
+              "variant": variant}
     entity_key = sql.Identifier(view.entity_key)
     conn.execute(
-        compose("features/clear_partitions", view_table=view_table, entity_key=entity_key), params
+        compose("features/clear_partitions", view_table=view_table, entity_key=entity_key,
+                variant_filter=view.variant_filter()),
+        params,
     )
     return conn.execute(
         compose(
@@ -87,29 +98,34 @@ def write_with_late_changes(
     first_day: str,
     last_day: str,
     run_id: str | None = None,
+    variant: str = "",
 ) -> tuple[str, int, int]:
     """Write [first_day, last_day], then the pending late days of the entities they touch (in
     the caller's transaction, which holds the view's `lock_relation`), and fingerprint every day
     written; return the first day written, the rows, and the entities recomputed for late
-    changes."""
+    changes. A view with variants writes one per call; each applies the late changes itself."""
     view_table = sql.Identifier("features", view.name)
     columns = [column.name for column in table_columns(conn, "features", view.name)]
     # The windows sort entities x days; let that happen in memory rather than on disk.
     conn.execute("set local work_mem = '256MB'")
-    late = late_work(conn, view_table, view, first_day)
+    late = late_work(conn, view_table, view, first_day, variant)
     mark_applied(conn, view, last_day)
-    rows = write_days(conn, view, view_table, columns, first_day, last_day)
+    rows = write_days(conn, view, view_table, columns, first_day, last_day, variant=variant)
     if late is not None:
-        rows += write_days(
-            conn, view, view_table, columns, late.first_day, late.last_day, late.entities
-        )
+        rows += write_days(conn, view, view_table, columns, late.first_day, late.last_day,
+                           late.entities, variant)
     first_written = late.first_day if late is not None else first_day
-    fingerprint_days(conn, view, first_written, last_day, run_id)
+    fingerprint_days(conn, view, first_written, last_day, run_id, variant)
     return first_written, rows, len(late.entities) if late is not None else 0
 
 
 def fingerprint_days(
-    conn: psycopg.Connection, view: FeatureView, first_day: str, last_day: str, run_id: str | None
+    conn: psycopg.Connection,
+    view: FeatureView,
+    first_day: str,
+    last_day: str,
+    run_id: str | None,
+    variant: str = "",
 ) -> None:
     """Record what each day of [first_day, last_day] holds now (`features.day_fingerprints`):
     checks are recorded against it and datasets note the fingerprints they read, so evidence is
@@ -118,8 +134,10 @@ def fingerprint_days(
     pin_row_text(conn)
     conn.execute(
         compose("features/fingerprint_days", view_table=sql.Identifier("features", view.name),
-                entity_key=sql.Identifier(view.entity_key)),
-        {"view_name": view.name, "first_day": first_day, "last_day": last_day, "run_id": run_id},
+                entity_key=sql.Identifier(view.entity_key),
+                variant_filter=view.variant_filter("f")),
+        {"view_name": view.name, "variant": variant, "first_day": first_day,
+         "last_day": last_day, "run_id": run_id},
     )
 
 
@@ -130,14 +148,15 @@ def record_day_checks(
     last_day: str,
     results: list[dg.AssetCheckResult],
     run_id: str,
+    variant: str = "",
 ) -> None:
     """Record each check result on each day of the range, on that day's fingerprint. Call while
     still holding the view's lock taken for the write, so the fingerprint is the rows checked."""
     conn.execute(
         load_sql("features/record_day_checks"),
         {
-            "view_name": view.name, "first_day": first_day, "last_day": last_day,
-            "run_id": run_id,
+            "view_name": view.name, "variant": variant, "first_day": first_day,
+            "last_day": last_day, "run_id": run_id,
             "check_names": [r.check_name for r in results],
             "blocking": [r.severity == dg.AssetCheckSeverity.ERROR for r in results],
             "passed": [r.passed for r in results],

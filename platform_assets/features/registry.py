@@ -8,22 +8,22 @@ from psycopg import sql
 
 from platform_assets.db.catalog import table_columns
 from platform_assets.db.sql import compose
-from platform_assets.features.views import KEY_COLUMNS, FeatureView
+from platform_assets.features.views import FeatureView
 
 
 def feature_columns(conn: psycopg.Connection, view: FeatureView) -> dict[str, str]:
     """The feature columns (not the key, feature_ts or source_max_ts) with their types."""
-    skip = {view.entity_key, *KEY_COLUMNS}
+    skip = set(view.meta_columns)
     return {name: type_ for name, type_ in _column_types(conn, view) if name not in skip}
 
 
-def view_version(conn: psycopg.Connection, view: FeatureView, extra: str = "") -> str:
-    """A hash of what defines the view's rows: its SQL, its schema, its ttl, and `extra` for
-    views whose rows depend on more (the topic view's k-means fit)."""
+def view_version(conn: psycopg.Connection, view: FeatureView, variant: str = "") -> str:
+    """A hash of what defines the view's rows: its SQL, its schema, its ttl, and the variant for
+    a view whose rows depend on more (the topic view's k-means fit)."""
     digest = hashlib.sha256(view.query_text().encode())
     digest.update(json.dumps(_column_types(conn, view)).encode())
     digest.update(str(view.ttl).encode())
-    digest.update(extra.encode())
+    digest.update(variant.encode())
     return digest.hexdigest()[:16]
 
 
@@ -32,13 +32,16 @@ def register(
     view: FeatureView,
     code_version: str,
     quality_score: float | None,
-    extra: str = "",
+    variant: str = "",
 ) -> str:
-    """Upsert the view's registry row (size, freshness, schema); return its version."""
-    version = view_version(conn, view, extra)
+    """Upsert the view's registry row (size, freshness, schema: of the variant's rows alone, for
+    a view with variants); return its version. The row registered last is the current one."""
+    version = view_version(conn, view, variant)
     conn.execute(
-        compose("features/register", view_table=sql.Identifier("features", view.name)),
+        compose("features/register", view_table=sql.Identifier("features", view.name),
+                variant_filter=view.variant_filter()),
         {
+            "variant": variant,
             "view_name": view.name,
             "version": version,
             "entity_key": view.entity_key,

@@ -33,6 +33,10 @@ class FeatureView:
     lineage: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # (column, min, max) that every row must satisfy (a data-quality check each)
     ranges: tuple[tuple[str, float, float | None], ...] = ()
+    # A column naming the variant a row belongs to, when the table holds several side by side
+    # (customer_topics_daily: one per topic fit). Writes, checks, fingerprints and joins then
+    # read one variant at a time, bound as %(variant)s.
+    variant_column: str | None = None
 
     @property
     def table(self) -> str:
@@ -54,6 +58,18 @@ class FeatureView:
     def query_text(self) -> str:
         """The composed SQL as text: what a view version hashes."""
         return self.query().as_string()
+
+    def variant_filter(self, alias: str | None = None, param: str = "variant") -> sql.Composable:
+        """`and <variant column> = %(<param>)s` for a view with variants; nothing otherwise."""
+        if self.variant_column is None:
+            return sql.SQL("")
+        column = sql.Identifier(*([alias] if alias else []), self.variant_column)
+        return sql.SQL(" and {} = {}").format(column, sql.Placeholder(param))
+
+    @property
+    def meta_columns(self) -> tuple[str, ...]:
+        """The columns that are not features: the entity key, KEY_COLUMNS and the variant."""
+        return (self.entity_key, *KEY_COLUMNS, *filter(None, [self.variant_column]))
 
 
 # Metadata columns every view table has besides its features.
@@ -163,6 +179,7 @@ CUSTOMER_TOPICS_DAILY = FeatureView(
     "overflow reports) of each topic over 30/90 days. Topics are k-means clusters of the "
     "notes' embeddings, labelled in vectors.topics. No PII.",
     lineage={column: _TOPIC_SOURCES for column in TOPIC_COLUMNS},
+    variant_column="fit_id",
 )
 
 # Every view a training task may join, by name.

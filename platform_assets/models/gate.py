@@ -42,6 +42,7 @@ from platform_assets.models.registry import ModelRow
 from platform_assets.models.scoring import latest_as_of, scoring_frame
 from platform_assets.models.specs import ModelSpec
 from platform_assets.models.train import evaluate, load_dataset
+from platform_assets.training.versions import trained_variants
 
 DRIFT_DATES = 2  # scoring dates (a week apart) whose rows are compared with training
 
@@ -226,7 +227,8 @@ def drift_rule(conn, spec: ModelSpec, bundle: artifact.Bundle, dataset) -> Rule:
     while last is not None and weekdays and last.weekday() not in weekdays:
         last -= timedelta(days=1)
     first = last - timedelta(days=7 * (DRIFT_DATES - 1)) if last else None
-    current = scoring_frame(conn, spec.task, first, last) if last else None
+    variants = trained_variants(conn, spec.task, dataset.feature_views)
+    current = scoring_frame(conn, spec.task, first, last, variants) if last else None
     if current is not None:
         on_grid = pd.to_datetime(current["label_ts"], utc=True).dt.day_of_week.isin(weekdays)
         current = current[on_grid]

@@ -5,6 +5,7 @@ unknown, so a feature reaches the model at serving time through the same SQL, wi
 ttl and the same column names, as it did in training.
 """
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 import pandas as pd
@@ -16,16 +17,23 @@ from platform_assets.db.sql import compose, identifier, table
 from platform_assets.training.pit import joined_view, pit_join
 from platform_assets.training.snapshot import read_arrow
 from platform_assets.training.tasks import Task
+from platform_assets.training.versions import current_variant
 
 _LABELS = sql.Identifier("_scoring_labels")
 _ROWS = "_scoring_rows"
 
 
 def scoring_frame(
-    conn: psycopg.Connection, task: Task, first_as_of: date, last_as_of: date | None = None
+    conn: psycopg.Connection,
+    task: Task,
+    first_as_of: date,
+    last_as_of: date | None = None,
+    variants: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """One row per as-of date in [first_as_of, last_as_of] and entity of the task's first view
-    with features of the day before, with every view's columns as of noon UTC of that date."""
+    with features of the day before, with every view's columns as of noon UTC of that date.
+    `variants`: the variant to read of each view that has them (unset: the current ones)."""
+    variants = {**{v.name: current_variant(conn, v) for v in task.views}, **(variants or {})}
     primary = task.views[0]
     with conn.transaction():
         conn.execute("set local timezone = 'UTC'")
@@ -40,7 +48,8 @@ def scoring_frame(
         )
         target = sql.Identifier("pg_temp", _ROWS)
         statement, params = pit_join(
-            task.entity_key, [joined_view(conn, v) for v in task.views], _LABELS, target
+            task.entity_key, [joined_view(conn, v, variants[v.name]) for v in task.views],
+            _LABELS, target,
         )
         conn.execute(sql.SQL("drop table if exists {}").format(target))
         conn.execute(statement, params | {"valid_from": None, "test_from": None})

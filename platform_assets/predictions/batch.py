@@ -25,7 +25,11 @@ from platform_assets.models.frames import design
 from platform_assets.models.registry import ModelRow
 from platform_assets.models.scoring import as_of_for_partition, scoring_frame
 from platform_assets.models.specs import ModelSpec
-from platform_assets.training.versions import feature_view_version
+from platform_assets.training.versions import (
+    current_variant,
+    feature_view_version,
+    version_variant,
+)
 
 _OUTCOME_LABELS = sql.Identifier("_outcome_labels")
 COLUMNS = (
@@ -40,12 +44,26 @@ class FeatureSkew(RuntimeError):
     now: scoring it on them would silently change what its inputs mean."""
 
 
-def check_feature_versions(conn: psycopg.Connection, spec: ModelSpec, model: ModelRow) -> None:
-    """Refuse to score when a view the model reads is on another version than it trained on."""
+def check_feature_versions(
+    conn: psycopg.Connection, spec: ModelSpec, model: ModelRow, last_day: str | None = None
+) -> dict[str, str]:
+    """The variant of each view to read for the model: the one it was trained on. Refuses to
+    score when a view the model reads is on another version than it trained on, unless the view
+    keeps the trained variant's rows beside the new ones (a topic fit after a refit) up to
+    `last_day`: then the model reads those, until a model trained on the new one is promoted."""
     trained = model.feature_set_version
-    current = {view.name: feature_view_version(conn, view) for view in spec.task.views}
-    skewed = {name: (trained.get(name), version) for name, version in current.items()
-              if trained.get(name) != version}
+    variants: dict[str, str] = {}
+    skewed: dict[str, tuple] = {}
+    for view in spec.task.views:
+        now = feature_view_version(conn, view)
+        was = trained.get(view.name)
+        kept = version_variant(conn, view, was) if was and view.variant_column else None
+        if was == now:
+            variants[view.name] = current_variant(conn, view)
+        elif kept is not None and (last_day is None or str(kept[1]) >= last_day):
+            variants[view.name] = kept[0]
+        else:
+            skewed[view.name] = (was, now)
     if skewed:
         detail = "; ".join(f"{name}: trained on {was}, the store holds {now}"
                            for name, (was, now) in sorted(skewed.items()))
@@ -54,6 +72,7 @@ def check_feature_versions(conn: psycopg.Connection, spec: ModelSpec, model: Mod
             " not scored. Train and promote a model on the current views (weekly_training), or "
             "roll back the view's change."
         )
+    return variants
 
 
 @dataclass(frozen=True)
@@ -69,10 +88,10 @@ def score_range(
     conn: psycopg.Connection, spec: ModelSpec, model: ModelRow, first_day: str, last_day: str
 ) -> Scored:
     """Replace the predictions of [first_day, last_day] with the production model's."""
-    check_feature_versions(conn, spec, model)
+    variants = check_feature_versions(conn, spec, model, last_day)
     bundle = artifact.load(model.artifact_path, model.artifact_sha256)
     frame = scoring_frame(
-        conn, spec.task, as_of_for_partition(first_day), as_of_for_partition(last_day)
+        conn, spec.task, as_of_for_partition(first_day), as_of_for_partition(last_day), variants
     )
     started = time.perf_counter()
     matrix = design(frame, bundle.features, bundle.categories)

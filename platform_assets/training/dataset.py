@@ -36,7 +36,12 @@ from platform_assets.training.pit import joined_view, pit_join
 from platform_assets.training.snapshot import read_arrow, write_parquet
 from platform_assets.training.split import SPLITS, purge_summary, split_cutoffs
 from platform_assets.training.tasks import LABEL_FRAGMENTS, Task
-from platform_assets.training.versions import code_version, dataset_version, feature_view_version
+from platform_assets.training.versions import (
+    code_version,
+    current_variant,
+    dataset_version,
+    feature_view_version,
+)
 
 SCHEMA = "training"
 _LABELS = sql.Identifier("_training_labels")
@@ -102,12 +107,13 @@ def build_dataset(
             resolved = resolve_window(conn, task, window)
             with _timed(timings, "labels_s"):
                 label_counts = _create_labels(conn, task, resolved)
+            variants = {view.name: current_variant(conn, view) for view in task.views}
             with _timed(timings, "pit_join_s"):
-                purged = _build_table(conn, task, build, label_counts, purge)
+                purged = _build_table(conn, task, build, label_counts, purge, variants)
             views = {view.name: feature_view_version(conn, view) for view in task.views}
             count, row_hash = conn.execute(compose("training/fingerprint", table=build)).fetchone()
             version = dataset_version(code_version(task), resolved, views, (count, row_hash))
-            _record_inputs(conn, task, version, build)
+            _record_inputs(conn, task, version, build, variants)
             with _timed(timings, "snapshot_s"):
                 path, written = _snapshot(conn, task, build, version, views, store)
             split_counts, balance = _statistics(conn, task, build)
@@ -206,13 +212,14 @@ def _build_table(
     build: sql.Identifier,
     label_counts: dict[datetime, int],
     purge: bool,
+    variants: dict[str, str],
 ) -> dict:
     """The joined, split and purged rows in the build table, keyed by (entity, label_ts).
 
     Returns what the purge did (`purge_summary`): the cutoffs come from the distinct label
     times before the purge, so it drops rows but never moves a date to another split.
     """
-    views = [joined_view(conn, view) for view in task.views]
+    views = [joined_view(conn, view, variants[view.name]) for view in task.views]
     statement, params = pit_join(
         task.entity_key, views, _LABELS, build, purge_horizon=task.horizon if purge else None
     )
@@ -231,14 +238,17 @@ def _build_table(
     return purge_summary(label_counts, cutoffs, task.horizon, purge)
 
 
-def _record_inputs(conn: psycopg.Connection, task: Task, version: str, build) -> None:
+def _record_inputs(
+    conn: psycopg.Connection, task: Task, version: str, build, variants: dict[str, str]
+) -> None:
     """Note, per view, the days the build joined and their fingerprints in this snapshot: the
     gate requires check evidence on exactly these rows."""
     for view in task.views:
         conn.execute(
             compose("training/dataset_inputs", build=build,
                     feature_ts=sql.Identifier(identifier(f"{view.name}__feature_ts"))),
-            {"task": task.name, "version": version, "view_name": view.name},
+            {"task": task.name, "version": version, "view_name": view.name,
+             "variant": variants[view.name]},
         )
 
 

@@ -22,6 +22,7 @@ from platform_assets.features.views import KEY_COLUMNS, FeatureView
 class JoinedView:
     view: FeatureView
     columns: tuple[str, ...]  # feature_ts, source_max_ts, then the feature columns
+    variant: str = ""  # the variant read, for a view whose table holds several (a topic fit)
 
     def output_name(self, column: str) -> str:
         return identifier(f"{self.view.name}__{column}")
@@ -30,15 +31,22 @@ class JoinedView:
     def ttl_param(self) -> str:
         return f"ttl__{self.view.name}"
 
+    @property
+    def variant_param(self) -> str:
+        return f"variant__{self.view.name}"
 
-def joined_view(conn: psycopg.Connection, view: FeatureView) -> JoinedView:
-    """The view's columns to carry, read from its table so a new feature column flows through."""
+
+def joined_view(conn: psycopg.Connection, view: FeatureView, variant: str = "") -> JoinedView:
+    """The view's columns to carry, read from its table so a new feature column flows through.
+    A view with variants needs the one to read (`training.versions.view_variant`)."""
+    if view.variant_column is not None and not variant:
+        raise ValueError(f"features.{view.name} holds several variants: name the one to join")
     names = [c.name for c in table_columns(conn, "features", view.name)]
-    missing = {view.entity_key, *KEY_COLUMNS} - set(names)
+    missing = {*view.meta_columns} - set(names)
     if missing:
         raise ValueError(f"features.{view.name} lacks the columns {sorted(missing)}")
-    features = [n for n in names if n not in (view.entity_key, *KEY_COLUMNS)]
-    return JoinedView(view=view, columns=(*KEY_COLUMNS, *features))
+    features = [n for n in names if n not in view.meta_columns]
+    return JoinedView(view=view, columns=(*KEY_COLUMNS, *features), variant=variant)
 
 
 def _view_join(joined: JoinedView, alias: sql.Identifier) -> sql.Composed:
@@ -50,6 +58,7 @@ def _view_join(joined: JoinedView, alias: sql.Identifier) -> sql.Composed:
         view_table=table("features", view.name),
         entity_key=sql.Identifier(identifier(view.entity_key)),
         ttl=sql.Placeholder(joined.ttl_param),
+        variant_filter=view.variant_filter("f", joined.variant_param),
         alias=alias,
     )
 
@@ -92,4 +101,5 @@ def pit_join(
         ),
     )
     params = {j.ttl_param: j.view.ttl for j in views}
+    params |= {j.variant_param: j.variant for j in views if j.view.variant_column}
     return statement, params | {"purge_horizon": purge_horizon}

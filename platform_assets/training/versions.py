@@ -47,6 +47,27 @@ def feature_view_version(conn: psycopg.Connection, view: FeatureView) -> str:
     return row[0] if row else compute_feature_view_version(conn, view)
 
 
+def current_variant(conn: psycopg.Connection, view: FeatureView) -> str:
+    """The variant a new dataset joins: the one of the view's newest registered version ('' for
+    a view without variants)."""
+    if view.variant_column is None:
+        return ""
+    row = conn.execute(load_sql("training/registry_version"), {"view_name": view.name}).fetchone()
+    if row is None or not row[1]:
+        raise LookupError(f"features.{view.name} has no registered variant: materialize it first")
+    return row[1]
+
+
+def version_variant(
+    conn: psycopg.Connection, view: FeatureView, version: str
+) -> tuple[str, date | None] | None:
+    """The variant one registered version reads and the last day its rows reach, or None."""
+    row = conn.execute(
+        load_sql("training/registry_variant"), {"view_name": view.name, "version": version}
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
 def code_version(task: Task) -> str:
     """Changes when the SQL behind the rows (the label query and the fragments composed into
     it included), the task spec or the split fractions change."""
@@ -70,3 +91,15 @@ def dataset_version(
         },
         16,
     )
+
+
+def trained_variants(
+    conn: psycopg.Connection, task: Task, feature_views: Mapping[str, str]
+) -> dict[str, str]:
+    """The variant each view with variants had in the versions a dataset (or model) read."""
+    found = {}
+    for view in task.views:
+        if view.variant_column and (kept := version_variant(conn, view, feature_views.get(
+                view.name, ""))):
+            found[view.name] = kept[0]
+    return found

@@ -7,7 +7,8 @@ with nearest as materialized (
     select v.event_id, v.embedding <=> %(query)s::vector as distance
     from vectors.service_event_embeddings as v
     join staging.service_events as e on e.id = v.event_id
-    where v.model = %(model)s {filters}
+    where v.model = %(model)s
+      and (%(model_version)s::text is null or v.model_version = %(model_version)s) {filters}
     order by v.embedding <=> %(query)s::vector
     limit %(k)s
 )

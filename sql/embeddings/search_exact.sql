@@ -6,7 +6,8 @@ with candidates as materialized (
     select v.event_id, v.embedding
     from vectors.service_event_embeddings as v
     join staging.service_events as e on e.id = v.event_id
-    where v.model = %(model)s {filters}
+    where v.model = %(model)s
+      and (%(model_version)s::text is null or v.model_version = %(model_version)s) {filters}
 )
 select c.event_id, c.embedding <=> %(query)s::vector as distance, e.event_type, e.service_date,
     left(e.description, %(snippet)s)

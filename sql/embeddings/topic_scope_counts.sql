@@ -1,13 +1,18 @@
--- Complaint-like events up to the end of the range, by what the topic features can say about
--- them: with a topic, without an embedding (skipped or not yet embedded), or embedded by another
--- model_version (waiting to be re-embedded).
+-- Complaint-like events up to the end of the range, by what the topic features of the fit in
+-- force can say about them: with a topic, without an embedding of any model (skipped or not yet
+-- embedded), or without a vector of the current model version (waiting to be embedded by it).
 select
     count(*) as events,
-    count(a.event_id) as with_topic,
-    count(*) filter (where v.event_id is null) as without_embedding,
-    count(*) filter (where v.model_version <> %(model_version)s) as other_model_version
+    count(*) filter (where exists (
+        select 1 from vectors.event_topics as a where a.fit_id = %(fit_id)s and a.event_id = e.id
+    )) as with_topic,
+    count(*) filter (where not exists (
+        select 1 from vectors.service_event_embeddings as v where v.event_id = e.id
+    )) as without_embedding,
+    count(*) filter (where not exists (
+        select 1 from vectors.service_event_embeddings as v
+        where v.event_id = e.id and v.model_version = %(model_version)s
+    )) as without_current_model_version
 from staging.service_events as e
-left join vectors.service_event_embeddings as v on v.event_id = e.id
-left join vectors.event_topics as a on a.event_id = e.id
 where e.event_type = any(%(event_types)s)
   and e.service_date < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'

@@ -1,10 +1,11 @@
 -- Topic features: one row per (customer_id, day) for the days in [first_day, last_day] on which
 -- the customer existed and had not churned by the end of the day, counting the customer's
--- complaint-like events of each topic (vectors.event_topics) over 30 and 90 days ending with the
--- day. The values are valid from the end of the day (feature_ts = day + 1, UTC), exactly like
--- features/customer_daily. Reads 89 days of events before first_day so windows are complete at
--- partition edges. Topics 0-7 are spelled out: the table has a fixed width of 8 topics. Which
--- customers have a row comes from staging history as of feature_ts, as in customer_daily.
+-- complaint-like events of each topic under one topic fit (the view's variant, fit_id) over
+-- 30 and 90 days ending with the day. The values are valid from the end of the day
+-- (feature_ts = day + 1, UTC), exactly like features/customer_daily. Reads 89 days of events
+-- before first_day so windows are complete at partition edges. Topics 0-7 are spelled out: the
+-- table has a fixed width of 8 topics. Which customers have a row comes from staging history as
+-- of feature_ts, as in customer_daily.
 with {customer_range},
 daily as (
     select
@@ -21,7 +22,8 @@ daily as (
         max(e.service_date) as last_ts
     from vectors.event_topics as t
     join staging.service_events as e on e.id = t.event_id
-    where e.customer_id is not null
+    where t.fit_id = %(variant)s
+      and e.customer_id is not null
       and e.service_date >= (%(first_day)s::date - 89)::timestamp at time zone 'UTC'
       and e.service_date < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
     group by 1, 2
@@ -68,6 +70,7 @@ windowed as (
 )
 select
     w.customer_id,
+    %(variant)s::text as fit_id,
     t.feature_ts,
     greatest(
         case

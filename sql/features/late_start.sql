@@ -13,7 +13,8 @@ with pending as (
       and (a.noted_at is null or a.noted_at < c.noted_at)
 )
 select
-    greatest(min(p.day), (select (min(feature_ts) at time zone 'UTC')::date - 1 from {view_table})),
+    greatest(min(p.day), (select (min(feature_ts) at time zone 'UTC')::date - 1
+                          from {view_table} where true{variant_filter})),
     array_agg(distinct p.entity_id)
 from pending as p
-having count(*) > 0 and exists (select 1 from {view_table})
+having count(*) > 0 and exists (select 1 from {view_table} where true{variant_filter})

@@ -1,8 +1,9 @@
 -- The feature-view evidence of one dataset version, one row per (view, blocking check): over
 -- every day the dataset read (training.dataset_inputs), the latest outcome of the check on
--- exactly the fingerprint read. A day with no fingerprint or no outcome on it is unchecked.
+-- exactly the fingerprint read (of the variant read). A day with no fingerprint or no outcome on
+-- it is unchecked.
 with expected as (
-    select i.view_name, i.day, i.fingerprint, c.check_name
+    select i.view_name, i.variant, i.day, i.fingerprint, c.check_name
     from training.dataset_inputs as i
     join jsonb_each(%(checks)s::jsonb) as v (view_name, names) on v.view_name = i.view_name
     cross join lateral jsonb_array_elements_text(v.names) as c (check_name)
@@ -14,7 +15,8 @@ latest as (
     left join lateral (
         select q.passed, q.run_id
         from quality.view_day_checks as q
-        where q.view_name = e.view_name and q.day = e.day and q.fingerprint = e.fingerprint
+        where q.view_name = e.view_name and q.variant = e.variant and q.day = e.day
+          and q.fingerprint = e.fingerprint
           and q.check_name = e.check_name
         order by q.checked_at desc
         limit 1

@@ -1,5 +1,7 @@
-"""Topic features: the fit, its labels, point-in-time counts and exact partition edges."""
+"""Topic features: the fit, its labels, point-in-time counts, exact partition edges, and topic
+versions that never rewrite a past row (a new k, a new embedding model)."""
 
+import json
 from datetime import date, timedelta
 
 import pandas as pd
@@ -8,11 +10,19 @@ import pytest
 from embedding_data import EMBEDDED, clone, embedded_template, materialize
 
 from platform_assets.embeddings.model import EmbeddingModel
-from platform_assets.embeddings.scope import MAX_TOPICS
-from platform_assets.embeddings.topics import TopicFitError, TopicSettings, label_topics
+from platform_assets.embeddings.scope import EMBEDDED_EVENT_TYPES, MAX_TOPICS
+from platform_assets.embeddings.store import coverage, embed_range
+from platform_assets.embeddings.topics import (
+    TopicFitError,
+    TopicSettings,
+    current_fit,
+    label_topics,
+)
+from platform_assets.features import registry
 from platform_assets.features.customer_topics_daily import customer_topics_daily, materialize_topics
 from platform_assets.features.views import CUSTOMER_TOPICS_DAILY, TOPIC_COLUMNS
 from platform_assets.training.pit import joined_view
+from platform_assets.training.versions import current_variant
 
 VIEW = CUSTOMER_TOPICS_DAILY
 
@@ -62,17 +72,57 @@ def test_the_asset_fits_labels_registers_and_passes_its_checks(url, conn, histor
     assert [t[0] for t in topics] == list(range(MAX_TOPICS))
     assert all(t[1] and t[1] != "(no words)" for t in topics)
     assert sum(t[2] for t in topics) == in_scope > 100
-    assert [t[2] for t in topics] == sorted((t[2] for t in topics), reverse=True)
+    # Topics are numbered by size among the notes the fit learnt from (largest first).
+    in_window = [n for (n,) in conn.execute(
+        "select count(*) from vectors.event_topics a join vectors.topic_fits f using (fit_id)"
+        " join staging.service_events e on e.id = a.event_id"
+        " where e.service_date >= f.fit_from and e.service_date < f.serves_from"
+        " group by a.topic_id order by a.topic_id"
+    )]
+    assert in_window == sorted(in_window, reverse=True)
     registry = conn.execute(
         "select version, row_count from features.registry where view_name = %s", (VIEW.name,)
     ).fetchone()
     assert registry[1] == conn.execute(f"select count(*) from {VIEW.table}").fetchone()[0] > 0
-    # The training join reads the view like any other: key, times, then the 16 features.
-    assert joined_view(conn, VIEW).columns == ("feature_ts", "source_max_ts", *TOPIC_COLUMNS)
+    # The training join reads the view like any other (the fit in force): key, times, then the
+    # 16 features; the fit id is the variant, not a feature.
+    fit_id = current_variant(conn, VIEW)
+    assert joined_view(conn, VIEW, fit_id).columns == (
+        "feature_ts", "source_max_ts", *TOPIC_COLUMNS
+    )
 
     again = materialize(url, [customer_topics_daily], last, last)
     meta = again.asset_materializations_for_node("features__customer_topics_daily")[0].metadata
-    assert meta["refitted"].value is False and meta["days_written"].value == f"{last}..{last}"
+    assert meta["new_fit"].value is False and meta["days_written"].value == f"{last}..{last}"
+    assert meta["fit_id"].value == fit_id
+
+
+def test_a_fit_learns_only_from_notes_before_the_days_it_serves(conn, history, model_version):
+    first, last = history
+    report = materialize_topics(conn, TopicSettings(fit_days=30), model_version, first, last)
+    fit = report.plan.current
+    first_note = conn.execute(
+        "select min(service_date)::date from staging.service_events"
+        " where event_type in ('complaint', 'missed_pickup', 'overflow_report')"
+    ).fetchone()[0]
+    assert fit.serves_from == max(date.fromisoformat(first), first_note + timedelta(days=30))
+    assert fit.fit_from == fit.serves_from - timedelta(days=30)
+    # No feature row before the first day served; every day from it on has rows.
+    extent = conn.execute(
+        f"select min(feature_ts)::date - 1, max(feature_ts)::date - 1 from {VIEW.table}"
+    ).fetchone()
+    assert extent == (fit.serves_from, date.fromisoformat(last))
+    # The notes it learnt from: all before serves_from, as many as recorded.
+    texts = conn.execute(
+        "select fit_texts from vectors.topic_fits where fit_id = %s", (fit.fit_id,)
+    ).fetchone()[0]
+    window = conn.execute(
+        "select count(*) from vectors.service_event_embeddings v join staging.service_events e"
+        " on e.id = v.event_id where e.event_type in ('complaint', 'missed_pickup',"
+        " 'overflow_report') and e.service_date >= %s and e.service_date < %s",
+        (fit.fit_from, fit.serves_from),
+    ).fetchone()[0]
+    assert texts == report.plan.fit_texts == window > 8
 
 
 def test_counts_follow_the_point_in_time_rule(conn, history, model_version):
@@ -138,24 +188,96 @@ def test_partition_edges_equal_the_whole_history(conn, history, model_version):
         report = materialize_topics(
             conn, TopicSettings(), model_version, day.isoformat(), end.isoformat()
         )
-        assert not report.refitted
+        assert not report.plan.created
         day = end + timedelta(days=1)
     got = _rows(conn, first, last)
     assert len(expected) > 1000
     pd.testing.assert_frame_equal(got, expected)
 
 
-def test_a_new_k_refits_and_rewrites_every_day(conn, history, model_version):
+def _fit_rows(conn, fit_id: str) -> str:
+    """A fingerprint of every row of one fit."""
+    return conn.execute(
+        f"select count(*) || ':' || md5(coalesce(string_agg(t::text, ',' order by customer_id,"
+        f" feature_ts), '')) from {VIEW.table} as t where fit_id = %s",
+        (fit_id,),
+    ).fetchone()[0]
+
+
+def test_a_new_k_adds_a_topic_version_and_changes_no_row(conn, history, model_version):
     first, last = history
-    old = materialize_topics(conn, TopicSettings(), model_version, first, last)
-    new = materialize_topics(conn, TopicSettings(k=5), model_version, last, last)
-    assert new.refitted and new.fit_id != old.fit_id
-    assert (new.first_day, new.last_day) == (first, last)  # every row counts the same fit
-    rows = _rows(conn, first, last)
-    assert len(rows) == old.rows
+    old = materialize_topics(conn, TopicSettings(), model_version, first, last).plan.current
+    before = _fit_rows(conn, old.fit_id)
+    report = materialize_topics(conn, TopicSettings(k=5), model_version, last, last)
+    new = report.plan.current
+    assert report.plan.created and new.fit_id != old.fit_id
+    assert (new.fit_from, new.serves_from) == (old.fit_from, old.serves_from)  # same window
+    assert _fit_rows(conn, old.fit_id) == before  # the old version is untouched
+    # The new version has its own rows for every day the old one served.
+    written = report.current
+    assert (written.first_day, written.last_day) == (old.serves_from.isoformat(), last)
+    rows = pd.DataFrame(
+        conn.execute(f"select * from {VIEW.table} where fit_id = %s", (new.fit_id,)).fetchall(),
+        columns=[d.name for d in conn.execute(f"select * from {VIEW.table} limit 0").description],
+    )
+    assert len(rows) == int(before.split(":")[0])
     assert (rows[[f"topic_{t}_{d}d" for t in (5, 6, 7) for d in (30, 90)]] == 0).all().all()
     assert rows[[f"topic_{t}_90d" for t in range(5)]].to_numpy().sum() > 0
-    assert conn.execute("select count(*), min(k) from vectors.topics").fetchone() == (5, 5)
+    assert conn.execute(
+        "select count(*), min(k) from vectors.topics where fit_id = %s", (new.fit_id,)
+    ).fetchone() == (5, 5)
+    assert current_fit(conn) == new  # the version in force
+
+
+def test_a_new_embedding_model_fills_in_and_refits_only_when_complete(
+    conn, history, model_version
+):
+    first, last = history
+    old = materialize_topics(conn, TopicSettings(), model_version, first, last).plan.current
+    before = _fit_rows(conn, old.fit_id)
+    assignments = conn.execute("select count(*) from vectors.event_topics").fetchone()[0]
+    # A production model trained on the old version keeps it live.
+    version = registry.register(conn, VIEW, "code", None, variant=old.fit_id)
+    conn.execute(
+        "insert into ml.models (model_name, model_version, model_type, training_data_version,"
+        " feature_set_version, artifact_path, artifact_sha256, artifact_size_bytes,"
+        " deployment_status) values ('churn_risk', 1, 'test', 'd', %s, '/nowhere',"
+        " repeat('0', 64), 1, 'production')",
+        (json.dumps({VIEW.name: version}),),
+    )
+    upgraded = EmbeddingModel(version_override="upgraded-1")
+    types = list(EMBEDDED_EVENT_TYPES)
+    embed_range(conn, upgraded, last, last, types, coverage_batch=40)  # only part of the notes
+    total, missing = coverage(conn, "upgraded-1", list(TopicSettings().event_types), last)
+    assert 0 < missing < total
+    waiting = materialize_topics(conn, TopicSettings(), "upgraded-1", last, last)
+    assert not waiting.plan.created and waiting.plan.current == old
+    assert waiting.plan.waiting_for == missing
+    assert _fit_rows(conn, old.fit_id).split(":")[0] == before.split(":")[0]
+
+    embed_range(conn, upgraded, first, last, types)  # the background fill completes
+    assert coverage(conn, "upgraded-1", list(TopicSettings().event_types), last)[1] == 0
+    both = conn.execute(
+        "select count(distinct model_version) from vectors.service_event_embeddings"
+    ).fetchone()[0]
+    assert both == 2  # the old vectors stay beside the new ones
+    report = materialize_topics(conn, TopicSettings(), "upgraded-1", last, last)
+    new = report.plan.current
+    assert report.plan.created and new.model_version == "upgraded-1" and new.fit_id != old.fit_id
+    assert (new.fit_from, new.serves_from) == (old.fit_from, old.serves_from)
+    # Not a single past row of the old version changed; its notes keep their topics.
+    assert _fit_rows(conn, old.fit_id) == before
+    assert conn.execute(
+        "select count(*) from vectors.event_topics where fit_id = %s and model_version = %s",
+        (old.fit_id, old.model_version),
+    ).fetchone()[0] == assignments
+    # The old version got centroids in the new space, so production goes on reading it.
+    assert conn.execute(
+        "select count(*) from vectors.topics where fit_id = %s and model_version = 'upgraded-1'",
+        (old.fit_id,),
+    ).fetchone()[0] == MAX_TOPICS
+    assert [w.fit.fit_id for w in report.written] == [old.fit_id, new.fit_id]
+    assert current_fit(conn) == new
 
 
 def test_no_embeddings_fails_with_a_clear_message(conn, history, model_version):
