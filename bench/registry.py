@@ -17,6 +17,7 @@ BENCHMARKS: dict[str, str] = {
     "bulk_write": "bench.bulk_write",
     "embeddings": "bench.embeddings",
     "demo": "bench.demo_run",
+    "models_vs_oracle": "bench.models_vs_oracle",
     "training_pit": "bench.training_pit",
     "platform_load": "bench.platform_load",
     "nightly_history": "bench.nightly_history",

@@ -273,7 +273,9 @@ def _demand(sim: _Simulation, day: int, fleet: _FleetPath) -> dict[str, np.ndarr
     """Each bin is emptied once a week, so its horizon holds one pickup: later this week, or
     today after noon, or (when today's stop comes before noon) next week's before noon."""
     bins, cal = sim.world.bins, sim.cal
-    b = np.flatnonzero(_known_bins(sim, day) & (bins.start_day <= day + 1))
+    # Every bin installed by tomorrow: one removed, or left by its customer, gives nothing.
+    b = np.flatnonzero(bins.start_day <= day + 1)
+    standing = _known_bins(sim, day)[b]
     offset = (bins.weekday[b] - cal.weekday(day)) % 7
     # Today's stop lands after noon with this probability (the arrival jitter is uniform).
     noon_gap = (AS_OF_HOUR * HOUR_US - ROUTE_START_US) - bins.position[b] * ROUTE_HOURS * HOUR_US
@@ -305,4 +307,4 @@ def _demand(sim: _Simulation, day: int, fleet: _FleetPath) -> dict[str, np.ndarr
                  + missed_today * fill(day + h, day + h - last[rows], rows))
         picked = 1 - _pickup_miss(sim, fleet, b[rows], h)
         expected[rows] += (1 - today_late[rows]) * picked * fills * kg_per_percent[rows]
-    return {"entity": b, "day": np.full(len(b), day), "expected_kg": expected}
+    return {"entity": b, "day": np.full(len(b), day), "expected_kg": expected * standing}
