@@ -53,6 +53,10 @@ class TopicFitError(RuntimeError):
     """The topic model cannot be fitted (too few texts)."""
 
 
+class FitPending(TopicFitError):
+    """No fit yet, and not enough days of notes to make the first one: nothing to serve yet."""
+
+
 @dataclass(frozen=True)
 class TopicSettings:
     k: int = MAX_TOPICS
@@ -197,14 +201,14 @@ def _window(conn, settings: TopicSettings, first_day: str, last_day: str) -> tup
         load_sql("embeddings/first_note_day"), {"event_types": list(settings.event_types)}
     ).fetchone()[0]
     if first_note is None:
-        raise TopicFitError("no complaint-like notes in staging: nothing to fit topics on")
+        raise FitPending("no complaint-like notes in staging yet: nothing to fit topics on")
     serves_from = max(date.fromisoformat(first_day), first_note + timedelta(settings.fit_days))
     if serves_from > date.fromisoformat(last_day):
-        raise TopicFitError(
+        raise FitPending(
             f"the first topic fit learns from the {settings.fit_days} days of notes before the "
             f"first day it serves; notes start {first_note}, so it can serve {serves_from} at the "
-            f"earliest, after this range ({first_day}..{last_day}): materialize a later range, "
-            "or lower fit_days"
+            f"earliest, after this range ({first_day}..{last_day}); no topic rows until then "
+            "(or lower fit_days)"
         )
     return serves_from - timedelta(settings.fit_days), serves_from
 
@@ -277,10 +281,11 @@ def _fit(
     fit = FitRow(_fit_id(centroids, settings, model_version, fit_from, serves_from),
                  model_version, settings.k, settings.seed, list(settings.event_types),
                  fit_from, serves_from)
-    conn.execute(load_sql("embeddings/record_fit"),
-                 {**params, "fit_id": fit.fit_id, "k": fit.k, "seed": fit.seed,
-                  "fit_texts": len(ids)})
-    _write_topics(conn, fit, centroids, labels)
+    inserted = conn.execute(load_sql("embeddings/record_fit"),
+                            {**params, "fit_id": fit.fit_id, "k": fit.k, "seed": fit.seed,
+                             "fit_texts": len(ids)}).fetchone()[0]
+    if inserted:  # else the same fit was made before (back to earlier settings): in force again
+        _write_topics(conn, fit, centroids, labels)
     return fit, len(ids)
 
 

@@ -49,9 +49,10 @@ class Written:
 
 @dataclass
 class TopicReport:
-    plan: topics.Plan
+    plan: topics.Plan | None  # None: too few days of notes for a first fit yet (`pending`)
     written: list[Written] = field(default_factory=list)  # the fit in force last
     scope: dict = field(default_factory=dict)
+    pending: str | None = None
 
     @property
     def current(self) -> Written | None:
@@ -78,7 +79,12 @@ def materialize_topics(
     transaction."""
     with conn.transaction():
         lock_relation(conn, VIEW.table)
-        plan = topics.prepare(conn, settings, model_version, first_day, last_day, VIEW.name, refit)
+        try:
+            plan = topics.prepare(
+                conn, settings, model_version, first_day, last_day, VIEW.name, refit
+            )
+        except topics.FitPending as pending:
+            return TopicReport(None, pending=str(pending))
         report = TopicReport(plan)
         for fit in topics.live_fits(conn, plan.current, VIEW.name):
             assigned = topics.assign(conn, fit)
@@ -114,6 +120,16 @@ class TopicConfig(dg.Config):
 
 
 _CHECKED = checked_view(VIEW)
+
+
+def _pending(context, conn, postgres, reason: str, days, run_id: str) -> dg.MaterializeResult:
+    """No fit can be made yet: nothing is written, and the (empty) range is checked as usual."""
+    context.log.warning(f"{VIEW.table}: no rows written: {reason}")
+    checks = _CHECKED.run(conn, postgres.url(), check_params(days.start, days.end),
+                          partition_key=range_label(days), run_id=run_id)
+    return dg.MaterializeResult(check_results=checks, metadata={
+        "dagster/row_count": 0, "fit_id": "none yet", "waiting_for_first_fit": reason,
+    })
 
 
 def _check(conn, postgres, written: Written, partition_key: str, run_id: str):
@@ -161,6 +177,8 @@ def customer_topics_daily(
         report = materialize_topics(
             conn, settings, model_version, days.start, days.end, config.refit, run_id
         )
+        if report.plan is None:
+            return _pending(context, conn, postgres, report.pending, days, run_id)
         results: dict[str, list[dg.AssetCheckResult]] = {}
         versions: dict[str, str] = {}
         for written in report.written:  # the fit in force last: registered last, it is current

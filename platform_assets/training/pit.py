@@ -38,9 +38,7 @@ class JoinedView:
 
 def joined_view(conn: psycopg.Connection, view: FeatureView, variant: str = "") -> JoinedView:
     """The view's columns to carry, read from its table so a new feature column flows through.
-    A view with variants needs the one to read (`training.versions.view_variant`)."""
-    if view.variant_column is not None and not variant:
-        raise ValueError(f"features.{view.name} holds several variants: name the one to join")
+    A view with variants joins the one named (`training.versions.current_variant`)."""
     names = [c.name for c in table_columns(conn, "features", view.name)]
     missing = {*view.meta_columns} - set(names)
     if missing:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from datetime import date
 
 import psycopg
+from psycopg import sql
 
 from platform_assets.db.catalog import table_columns
 from platform_assets.db.sql import load_sql
@@ -53,9 +54,17 @@ def current_variant(conn: psycopg.Connection, view: FeatureView) -> str:
     if view.variant_column is None:
         return ""
     row = conn.execute(load_sql("training/registry_version"), {"view_name": view.name}).fetchone()
-    if row is None or not row[1]:
-        raise LookupError(f"features.{view.name} has no registered variant: materialize it first")
-    return row[1]
+    if row is not None and row[1]:
+        return row[1]
+    # Never registered (rows written outside the asset): the table's one variant, if one.
+    held = conn.execute(
+        sql.SQL("select distinct {} from {} limit 2").format(
+            sql.Identifier(view.variant_column), sql.Identifier("features", view.name)
+        )
+    ).fetchall()
+    if len(held) > 1:
+        raise LookupError(f"features.{view.name} holds several variants and none is registered")
+    return held[0][0] if held else ""
 
 
 def version_variant(

@@ -117,3 +117,9 @@ comment on column vectors.topic_fits.fit_from is 'First day of the notes the fit
 comment on column vectors.topic_fits.serves_from is 'First feature day the fit''s rows are written for; the fit used only notes before it.';
 comment on column vectors.topic_fits.fit_texts is 'Notes the k-means fit was made from.';
 comment on column vectors.event_topics.model_version is 'The vector space the event was assigned in: the fit''s own, or a later model''s (through the fit''s centroids there).';
+comment on column vectors.topic_fits.fit_id is 'The topic model version: a hash of its centroids, settings and fit window.';
+comment on column vectors.topic_fits.k is 'Number of topics (k-means clusters).';
+comment on column vectors.topic_fits.seed is 'k-means seed: the same notes, settings and seed give the same fit.';
+comment on column vectors.topic_fits.event_types is 'Event types whose notes the fit clusters.';
+comment on column vectors.topic_fits.created_at is 'When the fit was made or last put back in force: the newest fit is the one in force.';
+comment on column features.customer_topics_daily_latest.fit_id is 'The topic fit in force (vectors.topic_fits) whose rows this view serves.';

@@ -227,6 +227,11 @@ def test_a_new_k_adds_a_topic_version_and_changes_no_row(conn, history, model_ve
         "select count(*), min(k) from vectors.topics where fit_id = %s", (new.fit_id,)
     ).fetchone() == (5, 5)
     assert current_fit(conn) == new  # the version in force
+    # Back to k=8: the same fit as before (same notes, seed and window), in force again, and
+    # its rows are what they were.
+    back = materialize_topics(conn, TopicSettings(), model_version, last, last).plan.current
+    assert back == old and current_fit(conn) == old
+    assert _fit_rows(conn, old.fit_id) == before
 
 
 def test_a_new_embedding_model_fills_in_and_refits_only_when_complete(

@@ -173,8 +173,8 @@ def test_the_newest_registry_row_is_the_version_written_last(conn):
     """A view reverted to earlier SQL is back on its earlier version: the registry's newest row
     (which datasets and predictions read) follows the last registration, not the first."""
     view = VIEWS_BY_NAME["bin_daily"]
-    first = register(conn, view, "code-a", 1.0, extra="a")
-    second = register(conn, view, "code-b", 1.0, extra="b")
+    first = register(conn, view, "code-a", 1.0, variant="a")
+    second = register(conn, view, "code-b", 1.0, variant="b")
     assert feature_view_version(conn, view) == second != first
-    assert register(conn, view, "code-a", 1.0, extra="a") == first  # the revert
+    assert register(conn, view, "code-a", 1.0, variant="a") == first  # the revert
     assert feature_view_version(conn, view) == first

@@ -110,3 +110,36 @@ def test_a_model_is_not_scored_on_feature_versions_it_was_not_trained_on(scored)
     assert f"bin_daily: trained on {trained}, the store holds changed00000000" in message
     with scored.connect() as conn:
         assert _predictions(conn) == 0
+
+
+def test_production_reads_the_topic_fit_it_was_trained_on_after_a_new_fit(world):
+    """A new topic fit (here k=5) adds a version beside the old one; churn_risk's production
+    model, trained on the old fit, goes on scoring the old fit's counts: the same inputs as before
+    the new fit, not the new topics' (nor a failure)."""
+    task, topics_key = "churn_risk", "features/customer_topics_daily"
+
+    def inputs() -> list:
+        with world.connect() as conn:
+            return conn.execute(
+                "select entity_id, input_feature_hash from ml.predictions"
+                " where prediction_type = %s order by entity_id", (task,)
+            ).fetchall()
+
+    assert world.train(task).success
+    assert world.run(f"predictions/{task}", partition=(DAY, DAY)).success
+    before = inputs()
+    new_fit = world.run(topics_key, partition=(DAY, DAY), run_config={
+        "ops": {"features__customer_topics_daily": {"config": {"k": 5}}}
+    })
+    assert new_fit.success
+    meta = metadata(new_fit, topics_key)
+    with world.connect() as conn:
+        trained = registry.production(conn, task).feature_set_version["customer_topics_daily"]
+        old_fit = conn.execute(
+            "select variant from features.registry where view_name = 'customer_topics_daily'"
+            " and version = %s", (trained,),
+        ).fetchone()[0]
+    assert meta["new_fit"] is True and meta["fit_id"] != old_fit
+    assert meta["fits_kept_for_production"] == old_fit
+    assert world.run(f"predictions/{task}", partition=(DAY, DAY)).success
+    assert inputs() == before and len(before) > 100
