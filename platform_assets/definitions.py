@@ -2,6 +2,8 @@
 
 import dagster as dg
 
+from platform_assets.alerts import AlertsResource
+from platform_assets.alerts.sensors import alert_sensors
 from platform_assets.dashboards.assets import dashboard_assets
 from platform_assets.embeddings.assets import embedding_assets
 from platform_assets.embeddings.model import EmbeddingModel
@@ -26,11 +28,12 @@ defs = dg.Definitions(
     ],
     jobs=[nightly_refresh, weekly_training, dashboard_refresh, demo_advance],
     schedules=schedules,
-    sensors=sensors,
+    sensors=[*sensors, *alert_sensors],
     resources={
         "postgres": PostgresResource(),
         "artifacts": ArtifactStore(),
         "embedding_model": EmbeddingModel(),
+        "alerts": AlertsResource(),
     },
     executor=dg.in_process_executor,
 )

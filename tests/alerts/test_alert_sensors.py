@@ -1,0 +1,81 @@
+"""The run-failure sensor, evaluated on a real failed run of an ephemeral instance."""
+
+import dagster as dg
+import pytest
+
+from platform_assets.alerts import AlertsResource
+from platform_assets.alerts.sensors import RUN_FAILURE_ALERT, first_line, run_failure_alert
+
+
+@dg.asset(key=["features", "broken_view"])
+def broken_view() -> None:
+    raise ValueError("expected 12 partitions, found 3\nrow detail that must not be sent")
+
+
+def failure_context(instance, result, resources) -> dg.RunFailureSensorContext:
+    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE)
+    return dg.build_run_status_sensor_context(
+        sensor_name=RUN_FAILURE_ALERT,
+        dagster_event=failure,
+        dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(result.run_id),
+        resources=resources,
+    ).for_run_failure()
+
+
+def test_a_failed_run_sends_one_alert_with_step_error_and_link(conn, postgres, smtp, webhook):
+    (mail_url, inbox), (hook_url, received) = smtp, webhook
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize([broken_view], instance=instance, raise_on_error=False)
+    assert not result.success
+    alerts = AlertsResource(urls=f"{mail_url},{hook_url}", webserver_url="http://ui.example:3000/")
+
+    context = failure_context(instance, result, {"postgres": postgres, "alerts": alerts})
+    run_failure_alert(context)
+
+    assert len(received) == 1 and len(inbox.messages) == 1
+    body = received[0]["message"]
+    assert received[0]["title"] == "[platform] run failed: __ephemeral_asset_job__ " \
+        "(features__broken_view)"
+    assert "Failed steps: features__broken_view" in body
+    assert "Error: ValueError: expected 12 partitions, found 3" in body
+    assert "row detail" not in body
+    assert f"Link: http://ui.example:3000/runs/{result.run_id}" in body
+    assert inbox.messages[0]["Subject"] == received[0]["title"]
+    stored = conn.execute(
+        "select kind, severity, condition_key, status, run_id, body from monitoring.alerts"
+    ).fetchall()
+    assert stored == [
+        ("run_failure", "critical", "__ephemeral_asset_job__:features__broken_view", "sent",
+         result.run_id, body),
+    ] * 2
+
+    # The same job failing at the same step again that day: recorded, not sent again.
+    again = dg.materialize([broken_view], instance=instance, raise_on_error=False)
+    run_failure_alert(failure_context(instance, again, {"postgres": postgres, "alerts": alerts}))
+    assert len(received) == 1 and len(inbox.messages) == 1
+    assert conn.execute(
+        "select status, count(*) from monitoring.alerts where run_id = %s group by status",
+        (again.run_id,),
+    ).fetchall() == [("suppressed", 2)]
+
+
+def test_the_sensor_is_registered_and_running_by_default():
+    from platform_assets.definitions import defs
+
+    sensor = defs.resolve_sensor_def(RUN_FAILURE_ALERT)
+    assert sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert isinstance(defs.resources["alerts"], AlertsResource)
+    assert defs.resources["alerts"].urls is None  # destinations come from the environment
+
+
+@pytest.mark.parametrize("text, line", [
+    ("ValueError: boom\ndetail", "ValueError: boom"),
+    ("\n  \n  late first line  \nmore", "late first line"),
+    ("", ""),
+    (None, ""),
+    ("cannot reach postgresql://u:hunter2@db/x", "cannot reach postgresql://u:***@db/x"),
+    ("x" * 500, "x" * 300),
+])
+def test_first_line(text, line):
+    assert first_line(text) == line
