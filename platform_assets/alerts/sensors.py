@@ -1,12 +1,22 @@
-"""Sensors that raise alerts: a failed run of this code location."""
+"""Sensors that raise alerts: a failed run of this code location, and the registry's blocked
+gate decisions and rollbacks (read from ml.audit_log, so that a rollback made from the CLI,
+outside any run, alerts too)."""
 
 import dagster as dg
 
-from platform_assets.alerts.resource import RUN_FAILURE, Alert, AlertsResource
+from platform_assets.alerts.resource import (
+    GATE_BLOCKED,
+    ROLLBACK,
+    RUN_FAILURE,
+    Alert,
+    AlertsResource,
+)
 from platform_assets.db import server
+from platform_assets.db.sql import load_sql
 from platform_assets.resources import PostgresResource
 
 RUN_FAILURE_ALERT = "run_failure_alert"
+REGISTRY_ALERTS = "registry_alerts"
 _ERROR_CHARS = 300
 
 
@@ -62,4 +72,47 @@ def run_failure_alert(
         context.log.info(f"alert {delivery.id} {delivery.status}: {delivery.destination}")
 
 
-alert_sensors = [run_failure_alert]
+def registry_alert(
+    kind: str, condition_key: str, actor: str, run_id: str | None, params: dict, result: dict,
+    alerts: AlertsResource,
+) -> Alert:
+    """The alert for one audit event: model names, versions and rule names, no values."""
+    name = params.get("model_name")
+    link = [f"Link: {alerts.run_url(run_id)}"] if run_id else []
+    if kind == GATE_BLOCKED:
+        version, rules = params.get("model_version"), result.get("failed_rules") or []
+        subject = f"[platform] gate blocked {name} v{version}: {', '.join(rules)}"
+        lines = [f"Model: {name} v{version}", f"Failed rules: {', '.join(rules)}",
+                 f"Decided by: {actor}", *link,
+                 f"Details (observed vs threshold): platform-assets models show {name}"]
+        return Alert(GATE_BLOCKED, "warning", condition_key, subject, "\n".join(lines))
+    before, after = params.get("from_version"), params.get("to_version")
+    subject = f"[platform] rollback of {name}: v{before} -> v{after}"
+    lines = [f"Model: {name}", f"Rolled back: v{before}", f"Production again: v{after}",
+             f"By: {actor}", *link]
+    return Alert(ROLLBACK, "critical", condition_key, subject, "\n".join(lines))
+
+
+@dg.sensor(
+    name=REGISTRY_ALERTS,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Sends an alert for every blocked gate decision and every rollback logged in "
+    "ml.audit_log (by a run or the CLI) and records it in monitoring.alerts.",
+)
+def registry_alerts(
+    context: dg.SensorEvaluationContext, postgres: PostgresResource, alerts: AlertsResource
+):
+    sent = 0
+    with postgres.connect() as conn:
+        for kind, key, actor, run_id, params, result, _ in conn.execute(
+            load_sql("alerts/registry_events")
+        ).fetchall():
+            alert = registry_alert(kind, key, actor, run_id, params, result, alerts)
+            for delivery in alerts.send(conn, alert, run_id=run_id):
+                context.log.info(f"alert {delivery.id} {delivery.status}: {delivery.destination}")
+            sent += 1
+    return dg.SkipReason(f"{sent} registry events alerted" if sent else "no new registry events")
+
+
+alert_sensors = [run_failure_alert, registry_alerts]

@@ -1,10 +1,18 @@
-"""The run-failure sensor, evaluated on a real failed run of an ephemeral instance."""
+"""The alert sensors: run failures, evaluated on a real failed run of an ephemeral instance;
+blocked gates and rollbacks, as the registry writes them to ml.audit_log."""
 
 import dagster as dg
 import pytest
+from testkit import free_port
 
 from platform_assets.alerts import AlertsResource
-from platform_assets.alerts.sensors import RUN_FAILURE_ALERT, first_line, run_failure_alert
+from platform_assets.alerts.sensors import (
+    RUN_FAILURE_ALERT,
+    first_line,
+    registry_alerts,
+    run_failure_alert,
+)
+from platform_assets.models import registry
 
 
 @dg.asset(key=["features", "broken_view"])
@@ -79,3 +87,66 @@ def test_the_sensor_is_registered_and_running_by_default():
 ])
 def test_first_line(text, line):
     assert first_line(text) == line
+
+
+def gate_blocked(conn, version: int, run_id: str | None = "run-gate") -> None:
+    """Logged as gate.decide logs a blocked decision (models/audit.sql, through the registry)."""
+    registry.audit(
+        conn, "gate_decision", None, "schedule:weekly_training", run_id,
+        {"model_name": "churn_risk", "model_version": version},
+        {"decision": "blocked", "failed_rules": ["not_worse_than_production", "feature_drift"]},
+        status="blocked",
+    )
+
+
+def test_blocked_gates_and_rollbacks_each_send_one_alert(conn, postgres, webhook):
+    hook_url, received = webhook
+    alerts = AlertsResource(urls=hook_url, webserver_url="http://ui.example:3000")
+    context = dg.build_sensor_context(resources={"postgres": postgres, "alerts": alerts})
+    gate_blocked(conn, 3)
+    registry.audit(conn, "gate_decision", None, "cli:ann", None,
+                   {"model_name": "churn_risk", "model_version": 4},
+                   {"decision": "promoted", "failed_rules": []})
+    registry.audit(conn, "rollback", None, "cli:ann", None,
+                   {"model_name": "churn_risk", "from_version": 4, "to_version": 2},
+                   {"restored": "churn_risk v2", "rolled_back": "churn_risk v4"})
+
+    registry_alerts(context)
+
+    assert [r["title"] for r in received] == [
+        "[platform] gate blocked churn_risk v3: not_worse_than_production, feature_drift",
+        "[platform] rollback of churn_risk: v4 -> v2",
+    ]
+    assert "Link: http://ui.example:3000/runs/run-gate" in received[0]["message"]
+    assert "By: cli:ann" in received[1]["message"] and "Link" not in received[1]["message"]
+    assert conn.execute(
+        "select kind, severity, condition_key, status, run_id from monitoring.alerts order by id"
+    ).fetchall() == [
+        ("gate_blocked", "warning", "churn_risk:v3", "sent", "run-gate"),
+        ("rollback", "critical", "churn_risk:v4->v2", "sent", None),
+    ]
+
+    # Evaluated again: nothing new, nothing sent.
+    registry_alerts(context)
+    assert len(received) == 2
+    # The same candidate blocked again the same day: recorded, not re-sent; another one is sent.
+    gate_blocked(conn, 3, run_id="run-gate-2")
+    gate_blocked(conn, 5)
+    registry_alerts(context)
+    assert [r["title"].split(":")[0] for r in received[2:]] == [
+        "[platform] gate blocked churn_risk v5"
+    ]
+    assert conn.execute(
+        "select condition_key, status from monitoring.alerts where id > 2 order by id"
+    ).fetchall() == [("churn_risk:v3", "suppressed"), ("churn_risk:v5", "sent")]
+
+
+def test_an_unreachable_destination_does_not_fail_the_sensor(conn, postgres):
+    alerts = AlertsResource(urls=f"json://127.0.0.1:{free_port()}/x", timeout_s=5)
+    gate_blocked(conn, 3)
+    result = registry_alerts(dg.build_sensor_context(
+        resources={"postgres": postgres, "alerts": alerts}))
+    assert isinstance(result, dg.SkipReason)
+    assert conn.execute("select status from monitoring.alerts").fetchall() == [("failed",)]
+    registry_alerts(dg.build_sensor_context(resources={"postgres": postgres, "alerts": alerts}))
+    assert conn.execute("select count(*) from monitoring.alerts").fetchone() == (1,)
