@@ -5,6 +5,7 @@ outside any run, alerts too)."""
 import dagster as dg
 
 from platform_assets.alerts.resource import (
+    CHECK_FAILURE,
     GATE_BLOCKED,
     ROLLBACK,
     RUN_FAILURE,
@@ -17,6 +18,9 @@ from platform_assets.resources import PostgresResource
 
 RUN_FAILURE_ALERT = "run_failure_alert"
 REGISTRY_ALERTS = "registry_alerts"
+CHECK_FAILURE_ALERTS = "check_failure_alerts"
+# Aggregates a check observed; never its samples (unexpected_sample, unexpected_rows: row values).
+_COUNTS = ("observed_value", "unexpected_count", "unexpected_percent", "element_count")
 _ERROR_CHARS = 300
 
 
@@ -115,4 +119,53 @@ def registry_alerts(
     return dg.SkipReason(f"{sent} registry events alerted" if sent else "no new registry events")
 
 
-alert_sensors = [run_failure_alert, registry_alerts]
+def expectation_line(fact: dict) -> str:
+    """`expect_x(thresholds): observed counts` for one failed expectation; numbers only, so a
+    sample of the rows that broke it never leaves the database."""
+    kwargs = {k: v for k, v in fact.get("kwargs", {}).items() if k != "unexpected_rows_query"}
+    limits = ", ".join(f"{k}={v!r}"[:120] for k, v in (kwargs | fact.get("meta", {})).items())
+    seen = [f"{k}={fact[k]:.6g}" for k in _COUNTS
+            if isinstance(fact.get(k), int | float) and not isinstance(fact.get(k), bool)]
+    line = f"{fact.get('expectation')}({limits}): observed {', '.join(seen) or 'no counts'}"
+    return f"{line}; error: {first_line(fact['error'])}" if fact.get("error") else line
+
+
+def check_alert(
+    condition_key: str, asset: str, check: str, partition: str | None, observed: dict,
+    run_id: str | None, alerts: AlertsResource,
+) -> Alert:
+    failed = [f for f in observed.get("expectations", []) if not f.get("success")]
+    lines = [f"Asset: {asset}", f"Check: {check} (blocking)",
+             *([f"Partition: {partition}"] if partition else []),
+             *([f"Error: {first_line(observed['error'])}"] if observed.get("error") else []),
+             *(f"Failed: {expectation_line(f)}" for f in failed),
+             *([f"Link: {alerts.run_url(run_id)}"] if run_id else [])]
+    subject = f"[platform] blocking check failed: {asset} {check}" + (
+        f" ({partition})" if partition else "")
+    return Alert(CHECK_FAILURE, "critical", condition_key, subject, "\n".join(lines))
+
+
+@dg.sensor(
+    name=CHECK_FAILURE_ALERTS,
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Sends an alert for every failed blocking check recorded in "
+    "quality.check_results (asset, partition, check, observed vs threshold) and records it in "
+    "monitoring.alerts.",
+)
+def check_failure_alerts(
+    context: dg.SensorEvaluationContext, postgres: PostgresResource, alerts: AlertsResource
+):
+    sent = 0
+    with postgres.connect() as conn:
+        for key, asset, check, partition, observed, run_id in conn.execute(
+            load_sql("alerts/check_failures")
+        ).fetchall():
+            alert = check_alert(key, asset, check, partition, observed, run_id, alerts)
+            for delivery in alerts.send(conn, alert, run_id=run_id):
+                context.log.info(f"alert {delivery.id} {delivery.status}: {delivery.destination}")
+            sent += 1
+    return dg.SkipReason(f"{sent} failed checks alerted" if sent else "no new failed checks")
+
+
+alert_sensors = [run_failure_alert, registry_alerts, check_failure_alerts]

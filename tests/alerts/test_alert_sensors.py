@@ -1,5 +1,6 @@
 """The alert sensors: run failures, evaluated on a real failed run of an ephemeral instance;
-blocked gates and rollbacks, as the registry writes them to ml.audit_log."""
+blocked gates and rollbacks, as the registry writes them to ml.audit_log; failed blocking checks,
+as the quality code writes them to quality.check_results."""
 
 import dagster as dg
 import pytest
@@ -8,11 +9,14 @@ from testkit import free_port
 from platform_assets.alerts import AlertsResource
 from platform_assets.alerts.sensors import (
     RUN_FAILURE_ALERT,
+    check_failure_alerts,
     first_line,
     registry_alerts,
     run_failure_alert,
 )
 from platform_assets.models import registry
+from platform_assets.quality.checks import record
+from platform_assets.quality.report import Outcome
 
 
 @dg.asset(key=["features", "broken_view"])
@@ -150,3 +154,53 @@ def test_an_unreachable_destination_does_not_fail_the_sensor(conn, postgres):
     assert conn.execute("select status from monitoring.alerts").fetchall() == [("failed",)]
     registry_alerts(dg.build_sensor_context(resources={"postgres": postgres, "alerts": alerts}))
     assert conn.execute("select count(*) from monitoring.alerts").fetchone() == (1,)
+
+
+def failed_check(conn, partition: str, run_id: str = "run-q", blocking: bool = True) -> None:
+    """Recorded as a GX suite's outcome is (quality.checks.record), with a sample of bad rows."""
+    fact = {
+        "expectation": "expect_column_values_to_not_be_null",
+        "kwargs": {"column": "email", "mostly": 0.99}, "success": False,
+        "unexpected_count": 42, "unexpected_percent": 4.2, "element_count": 1000,
+        "unexpected_sample": ["jane.doe@example.com"],
+        "unexpected_rows": [{"email": "jane.doe@example.com"}],
+    }
+    ok = {"expectation": "expect_table_row_count_to_be_between", "kwargs": {"min_value": 1},
+          "success": True, "observed_value": 1000}
+    record(conn, dg.AssetKey(["staging", "customers"]), partition, run_id,
+           [Outcome("customers_complete", blocking, [ok, fact])])
+
+
+def test_a_failed_blocking_check_sends_one_alert_with_counts_not_rows(conn, postgres, webhook):
+    hook_url, received = webhook
+    alerts = AlertsResource(urls=hook_url, webserver_url="http://ui.example:3000")
+    context = dg.build_sensor_context(resources={"postgres": postgres, "alerts": alerts})
+    failed_check(conn, "2026-06-30")
+    failed_check(conn, "2026-06-29", blocking=False)  # a warning: no alert
+
+    check_failure_alerts(context)
+    check_failure_alerts(context)  # nothing new
+
+    assert len(received) == 1
+    assert received[0]["title"] == (
+        "[platform] blocking check failed: staging/customers customers_complete (2026-06-30)"
+    )
+    assert received[0]["message"] == "\n".join([
+        "Asset: staging/customers",
+        "Check: customers_complete (blocking)",
+        "Partition: 2026-06-30",
+        "Failed: expect_column_values_to_not_be_null(column='email', mostly=0.99): observed"
+        " unexpected_count=42, unexpected_percent=4.2, element_count=1000",
+        "Link: http://ui.example:3000/runs/run-q",
+    ])
+    assert "jane.doe" not in str(conn.execute("select * from monitoring.alerts").fetchall())
+    # The same check failing again on the same partition that day: recorded, not re-sent.
+    failed_check(conn, "2026-06-30", run_id="run-q2")
+    check_failure_alerts(context)
+    assert len(received) == 1
+    assert conn.execute(
+        "select condition_key, status, run_id from monitoring.alerts order by id"
+    ).fetchall() == [
+        ("staging/customers:customers_complete:2026-06-30", "sent", "run-q"),
+        ("staging/customers:customers_complete:2026-06-30", "suppressed", "run-q2"),
+    ]

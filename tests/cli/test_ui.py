@@ -66,7 +66,10 @@ def test_ui_serves_the_ingest_group_with_daily_partitions(db_url, tmp_path):
     }
     sensors = {s["name"]: s["sensorState"]["status"] for s in automation["sensors"]}
     assert sensors == {
-        "run_failure_audit": "RUNNING", "run_failure_alert": "RUNNING", "registry_alerts": "RUNNING"
+        "run_failure_audit": "RUNNING",
+        "run_failure_alert": "RUNNING",
+        "registry_alerts": "RUNNING",
+        "check_failure_alerts": "RUNNING",
     }
     groups = {n["groupName"] for n in nodes}
     assert {"ingest", "features", "training", "models", "predictions", "dashboards"} <= groups
