@@ -2,10 +2,14 @@
 gate decisions and rollbacks (read from ml.audit_log, so that a rollback made from the CLI,
 outside any run, alerts too)."""
 
+from datetime import UTC, datetime
+
 import dagster as dg
+from dagster._utils.schedules import reverse_cron_string_iterator
 
 from platform_assets.alerts.resource import (
     CHECK_FAILURE,
+    FRESHNESS,
     GATE_BLOCKED,
     ROLLBACK,
     RUN_FAILURE,
@@ -19,6 +23,8 @@ from platform_assets.resources import PostgresResource
 RUN_FAILURE_ALERT = "run_failure_alert"
 REGISTRY_ALERTS = "registry_alerts"
 CHECK_FAILURE_ALERTS = "check_failure_alerts"
+FRESHNESS_ALERTS = "freshness_alerts"
+_LATE_LISTED = 20
 # Aggregates a check observed; never its samples (unexpected_sample, unexpected_rows: row values).
 _COUNTS = ("observed_value", "unexpected_count", "unexpected_percent", "element_count")
 _ERROR_CHARS = 300
@@ -168,4 +174,72 @@ def check_failure_alerts(
     return dg.SkipReason(f"{sent} failed checks alerted" if sent else "no new failed checks")
 
 
-alert_sensors = [run_failure_alert, registry_alerts, check_failure_alerts]
+def late_assets(
+    repository: dg.RepositoryDefinition, instance: dg.DagsterInstance, now: datetime
+) -> dict[tuple[str, datetime, datetime], list[str]]:
+    """Assets with a cron freshness policy whose last materialization is older than the start of
+    the window that closed at their last deadline, keyed by (cron, window start, deadline)."""
+    late: dict[tuple[str, datetime, datetime], list[str]] = {}
+    graph = repository.asset_graph
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        policy = graph.get(key).freshness_policy
+        if getattr(policy, "deadline_cron", None) is None:
+            continue
+        # Dagster's own cron helper (no public one; croniter is not a dependency): the last
+        # deadline at or before now.
+        deadline = next(reverse_cron_string_iterator(
+            now.timestamp(), policy.deadline_cron, policy.timezone or "UTC"))
+        start = deadline - policy.lower_bound_delta
+        event = instance.get_latest_materialization_event(key)
+        # Materialized in the window, or late but since: the data is there.
+        if event is None or event.timestamp < start.timestamp():
+            late.setdefault((policy.deadline_cron, start, deadline), []).append(
+                key.to_user_string())
+    return late
+
+
+def freshness_alert(start: datetime, deadline: datetime, assets: list[str], total: int) -> Alert:
+    shown = assets[:_LATE_LISTED] + ([f"... and {len(assets) - _LATE_LISTED} more"]
+                                     if len(assets) > _LATE_LISTED else [])
+    when = f"{deadline:%Y-%m-%d %H:%M} {deadline.tzname() or 'UTC'}"
+    lines = [f"Deadline: {when} (expected between {start:%H:%M} and {deadline:%H:%M})",
+             f"Late: {len(assets)} of {total} assets with this deadline", *shown]
+    return Alert(FRESHNESS, "critical", f"{deadline.isoformat()}",
+                 f"[platform] {len(assets)} assets missed the {when} deadline", "\n".join(lines))
+
+
+@dg.sensor(
+    name=FRESHNESS_ALERTS,
+    minimum_interval_seconds=300,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Once per deadline, sends one alert listing the assets with a cron freshness "
+    "policy (the nightly data, 04:00 UTC) not materialized by it; records it in "
+    "monitoring.alerts.",
+)
+def freshness_alerts(
+    context: dg.SensorEvaluationContext, postgres: PostgresResource, alerts: AlertsResource
+):
+    now = datetime.now(UTC)
+    late = late_assets(context.repository_def, context.instance, now)
+    if not late:
+        return dg.SkipReason("every asset with a freshness policy met its last deadline")
+    graph = context.repository_def.asset_graph
+    sent = 0
+    with postgres.connect() as conn:
+        for (cron, start, deadline), assets in late.items():
+            total = sum(
+                getattr(graph.get(k).freshness_policy, "deadline_cron", None) == cron
+                for k in graph.get_all_asset_keys()
+            )
+            alert = freshness_alert(start, deadline, assets, total)
+            # One alert per deadline, evaluated every few minutes: recorded once, any status.
+            if conn.execute(load_sql("alerts/recorded"),
+                            {"kind": alert.kind, "condition_key": alert.condition_key}).fetchone():
+                continue
+            for delivery in alerts.send(conn, alert):
+                context.log.info(f"alert {delivery.id} {delivery.status}: {delivery.destination}")
+            sent += 1
+    return dg.SkipReason(f"{sent} freshness alerts" if sent else "late assets already alerted")
+
+
+alert_sensors = [run_failure_alert, registry_alerts, check_failure_alerts, freshness_alerts]

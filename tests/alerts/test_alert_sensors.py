@@ -1,6 +1,9 @@
 """The alert sensors: run failures, evaluated on a real failed run of an ephemeral instance;
 blocked gates and rollbacks, as the registry writes them to ml.audit_log; failed blocking checks,
-as the quality code writes them to quality.check_results."""
+as the quality code writes them to quality.check_results; missed freshness deadlines, against
+materializations in an ephemeral instance."""
+
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 import pytest
@@ -11,9 +14,11 @@ from platform_assets.alerts.sensors import (
     RUN_FAILURE_ALERT,
     check_failure_alerts,
     first_line,
+    freshness_alerts,
     registry_alerts,
     run_failure_alert,
 )
+from platform_assets.freshness import with_nightly_freshness
 from platform_assets.models import registry
 from platform_assets.quality.checks import record
 from platform_assets.quality.report import Outcome
@@ -204,3 +209,52 @@ def test_a_failed_blocking_check_sends_one_alert_with_counts_not_rows(conn, post
         ("staging/customers:customers_complete:2026-06-30", "sent", "run-q"),
         ("staging/customers:customers_complete:2026-06-30", "suppressed", "run-q2"),
     ]
+
+
+@dg.asset(key=["staging", "fresh_table"])
+def fresh_table() -> None:
+    pass
+
+
+@dg.asset(key=["staging", "late_table"])
+def late_table() -> None:
+    pass
+
+
+def test_assets_missing_their_deadline_send_one_alert_per_deadline(conn, postgres, webhook):
+    hook_url, received = webhook
+    assets = with_nightly_freshness([fresh_table, late_table])
+    instance = dg.DagsterInstance.ephemeral()
+    assert dg.materialize([assets[0]], instance=instance).success  # now: after the last window
+    context = dg.build_sensor_context(
+        instance=instance, definitions=dg.Definitions(assets=[*assets, broken_view]),
+        resources={"postgres": postgres, "alerts": AlertsResource(urls=hook_url)},
+    )
+
+    freshness_alerts(context)
+    freshness_alerts(context)  # evaluated again before the next deadline: nothing new
+
+    now = datetime.now(UTC)
+    deadline = max(d for d in (now.replace(hour=4, minute=0, second=0, microsecond=0),
+                               now.replace(hour=4, minute=0, second=0, microsecond=0)
+                               - timedelta(days=1)) if d <= now)
+    assert [(r["title"], r["message"]) for r in received] == [(
+        f"[platform] 1 assets missed the {deadline:%Y-%m-%d} 04:00 UTC deadline",
+        f"Deadline: {deadline:%Y-%m-%d} 04:00 UTC (expected between 02:00 and 04:00)\n"
+        "Late: 1 of 2 assets with this deadline\nstaging/late_table",
+    )]
+    assert conn.execute("select kind, condition_key, status from monitoring.alerts").fetchall() \
+        == [("freshness", deadline.isoformat(), "sent")]
+
+
+def test_no_freshness_alert_when_every_asset_is_materialized(conn, postgres, webhook):
+    hook_url, received = webhook
+    assets = with_nightly_freshness([fresh_table, late_table])
+    instance = dg.DagsterInstance.ephemeral()
+    assert dg.materialize(assets, instance=instance).success
+    result = freshness_alerts(dg.build_sensor_context(
+        instance=instance, definitions=dg.Definitions(assets=assets),
+        resources={"postgres": postgres, "alerts": AlertsResource(urls=hook_url)},
+    ))
+    assert isinstance(result, dg.SkipReason) and received == []
+    assert conn.execute("select count(*) from monitoring.alerts").fetchone() == (0,)
