@@ -111,10 +111,11 @@ def test_postgres_stopped_mid_partition_write(own_server, tmp_path):
     assert worker.returncode == 1 and "RUN failure" in output, output
     failure = output[output.index("STEP FAILURE") : output.index("RUN failure")]
     assert failure.startswith("STEP FAILURE raw__service_events")
-    # The error names the server and database it lost (a socket directory here), no password.
+    # The step was retried (a lost connection is transient) until its last attempt, whose error
+    # names the server and database it could not reach (a socket directory here), no password.
     host = urlsplit(url).query.removeprefix("host=")
-    named = f"lost the connection to Postgres at postgresql://postgres:***@/{DATABASE}?host={host}"
-    assert named in failure
+    named = f"to Postgres at postgresql://postgres:***@/{DATABASE}?host={host}"
+    assert named in failure and "(attempt 4, the last)" in failure
     assert PASSWORD not in output
 
     url = _url(home)  # the same server, started again
