@@ -1,60 +1,18 @@
-"""Real local receivers for alerts: an SMTP server (aiosmtpd) and an HTTP server taking the JSON
-webhook, each on a free port, each keeping what it received."""
-
-import email
-import email.policy
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+"""The alert receivers (tests/alert_receivers.py) as fixtures."""
 
 import pytest
-from aiosmtpd.controller import Controller
-from testkit import free_port
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd's handler hook
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        self.messages.append(message)
-        return "250 OK"
+from alert_receivers import smtp_server, webhook_server
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[str, Inbox]]:
+def smtp():
     """(apprise URL of a local SMTP server, its inbox)."""
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield f"mailto://127.0.0.1:{port}?from=platform@example.com&to=ops@example.com", inbox
-    finally:
-        controller.stop()
+    with smtp_server() as server:
+        yield server
 
 
 @pytest.fixture
-def webhook() -> Iterator[tuple[str, list[dict]]]:
+def webhook():
     """(apprise URL of a local JSON webhook, the JSON bodies it received)."""
-    received: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", 0))
-            received.append({"path": self.path, **json.loads(self.rfile.read(length))})
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args) -> None:  # keep the test output quiet
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"json://127.0.0.1:{httpd.server_address[1]}/alerts", received
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with webhook_server() as server:
+        yield server
