@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 
+from platform_assets import progress
 from platform_assets.db import server
 from platform_assets.db.connect import CLI_APPLICATION, ConnectFailed, connect
 from platform_assets.db.migrate import MigrationError, migrate
@@ -146,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
     from platform_assets.models.cli import add_models_arguments, cmd_models
 
     parser = argparse.ArgumentParser(prog="platform-assets", description=__doc__)
+    parser.add_argument(
+        "--verbose", action="store_true",
+        help="print Dagster's event stream for in-process runs (demo, backfill), not only one "
+        "line per finished step",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     db = commands.add_parser("db", help="the platform's Postgres (embedded unless DATABASE_URL)")
@@ -212,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
+    progress.VERBOSE = args.verbose
     try:
         args.func(args)
     except ConnectFailed as error:

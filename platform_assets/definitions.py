@@ -15,6 +15,7 @@ from platform_assets.jobs import dashboard_refresh, demo_advance, nightly_refres
 from platform_assets.models.assets import model_assets, promotion_assets
 from platform_assets.monitoring.assets import monitoring_assets
 from platform_assets.predictions.assets import prediction_assets
+from platform_assets.progress import LOGGERS
 from platform_assets.resources import ArtifactStore, PostgresResource
 from platform_assets.schedules import schedules
 from platform_assets.sensors import sensors
@@ -35,5 +36,6 @@ defs = dg.Definitions(
         "embedding_model": EmbeddingModel(),
         "alerts": AlertsResource(),
     },
+    loggers=LOGGERS,
     executor=dg.in_process_executor,
 )

@@ -89,7 +89,7 @@ def run_range(first: date, last: date, selection=None, quiet: bool = False) -> N
         print(f"materializing {what} for {first}..{last} as one run")
     started = time.perf_counter()
     result = run_partitions(
-        NIGHTLY_REFRESH, first.isoformat(), last.isoformat(), selection=selection
+        NIGHTLY_REFRESH, first.isoformat(), last.isoformat(), selection=selection, quiet=quiet
     )
     if not result.success:
         raise CliError(f"run {result.run_id} failed; {RUN_FAILED}")
@@ -191,12 +191,6 @@ def _dashboards() -> None:
     result = run_job(DASHBOARD_REFRESH)
     if not result.success:
         raise CliError(f"run {result.run_id} failed; {RUN_FAILED}")
-    for event in result.get_asset_materialization_events():
-        materialization = event.event_specific_data.materialization
-        meta = materialization.metadata
-        if "refresh_mode" in meta:
-            print(f"  analytics.{materialization.asset_key.path[-1]:<26}"
-                  f" {meta['dagster/row_count'].value:>8,} rows ({meta['refresh_mode'].value})")
     print(f"  report: {platform_home() / 'reports' / 'index.html'}")
 
 
@@ -212,17 +206,20 @@ def _example_search() -> None:
 
 def _summary(since: datetime) -> None:
     with cli_connection() as conn:
-        print("\nWhat was built:")
+        print("\nWhat was built (tables and rows per schema; each step's rows are above):")
         tables = conn.execute(load_sql("demo/tables"), {"schemas": SUMMARY_SCHEMAS}).fetchall()
+        per_schema: dict[str, list[int]] = {}
         for schema, name in tables:
             # Catalog names, quoted: not input, so not limited to identifier()'s plain names.
             count_rows = compose("demo/row_count", table=sql.Identifier(schema, name))
-            count = conn.execute(count_rows).fetchone()[0]
-            print(f"  {schema + '.' + name:<34} {count:>10,} rows")
+            per_schema.setdefault(schema, []).append(conn.execute(count_rows).fetchone()[0])
+        for schema, counts in per_schema.items():
+            print(f"  {schema:<12} {len(counts):>3} tables {sum(counts):>12,} rows")
         rejected = conn.execute(load_sql("demo/rejected_rows")).fetchall()
         datasets = conn.execute(load_sql("demo/latest_datasets")).fetchall()
-        print("\nTraining datasets (training.datasets, latest version each):")
-        for task, version, splits, balance, path in datasets:
+        print("\nTraining datasets (training.datasets, latest version each; Parquet snapshots "
+              "under artifacts/datasets/):")
+        for task, version, splits, balance, _ in datasets:
             label = (
                 f"positive rate {balance['positive_rate']:.3f}"
                 if "positive_rate" in balance
@@ -230,7 +227,6 @@ def _summary(since: datetime) -> None:
             )
             split = ", ".join(f"{k} {v:,}" for k, v in sorted(splits.items()))
             print(f"  {task:<24} version {version}  {split}  {label}")
-            print(f"  {'':<24} {path}")
         checks = conn.execute(load_sql("demo/check_counts"), {"since": since}).fetchone()
         print(
             f"\nData-quality checks (latest of each, this demo): {checks[0]} run, "

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from platform_assets import progress
 from platform_assets.db import server
 from platform_assets.partitions import range_tags
 from platform_assets.settings import IN_CHECKOUT, PROJECT_ROOT, platform_home
@@ -84,8 +85,10 @@ def run_job(job_name: str, instance: dg.DagsterInstance | None = None) -> dg.Exe
     """Run an unpartitioned job in this process (its runs show in the UI like any other)."""
     from platform_assets.definitions import defs
 
-    return defs.resolve_job_def(job_name).execute_in_process(
-        instance=instance or dagster_instance(), raise_on_error=False
+    job = defs.resolve_job_def(job_name)
+    return job.execute_in_process(
+        instance=instance or dagster_instance(), raise_on_error=False,
+        run_config=progress.run_config(len(job.graph.nodes), progress.VERBOSE),
     )
 
 
@@ -96,6 +99,7 @@ def run_partitions(
     instance: dg.DagsterInstance | None = None,
     selection: dg.AssetSelection | None = None,
     tags: dict[str, str] | None = None,
+    quiet: bool = False,
 ) -> dg.ExecuteInProcessResult:
     """Run a partitioned job (or the `selection` of its assets) over [first, last] as ONE run
     (the assets' single-run backfills), with extra run `tags`."""
@@ -104,6 +108,9 @@ def run_partitions(
     job = defs.resolve_job_def(job_name)
     tags = (tags or {}) | range_tags(first, last)
     keys = list(selection.resolve(defs.resolve_asset_graph())) if selection else None
+    steps = (len({defs.resolve_assets_def(key).op.name for key in keys}) if keys
+             else len(job.graph.nodes))
     return job.execute_in_process(
-        instance=instance or dagster_instance(), tags=tags, asset_selection=keys
+        instance=instance or dagster_instance(), tags=tags, asset_selection=keys,
+        run_config=progress.run_config(steps, progress.VERBOSE, quiet),
     )

@@ -1,5 +1,7 @@
 """`platform-assets demo` end to end (small scale), and that running it again is safe and fast."""
 
+import re
+
 import psycopg
 import pytest
 from test_cli import run_cli
@@ -27,7 +29,11 @@ def test_demo_builds_everything_and_a_rerun_changes_nothing(empty_db, tmp_path):
     first = run_cli(*ARGS, env=env)
     assert first.returncode == 0, first.stderr[-3000:]
     assert f"migrations: {len(discover())} applied" in first.stdout
-    assert "What was built:" in first.stdout and "Rejected rows" in first.stdout
+    assert "What was built" in first.stdout and "Rejected rows" in first.stdout
+    # One line per finished step with its rows, not Dagster's event stream (that is --verbose).
+    assert re.search(r"\[\s*\d+/\d+\] features/customer_daily\s+[\d,]+ rows\s+[\d.]+ s",
+                     first.stdout)
+    assert " - dagster - " not in first.stdout + first.stderr
     built = counts(empty_db)
     assert all(built[t] > 0 for t in TABLES), built
 
