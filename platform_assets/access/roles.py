@@ -25,6 +25,9 @@ ANALYST_SCHEMAS = ("features", "training", "vectors", "analytics", "ml", "monito
 # In quality only these: quality.rejected_rows holds raw rows with PII (deleted_rows: ids only).
 QUALITY_TABLES = ("check_results", "ingest_counts", "deleted_rows")
 DENIED_SCHEMAS = ("ops", "raw", "staging")
+# Tables of the analyst's schemas it must not read: alert bodies quote error messages, which may
+# carry a value or a host (monitoring.alerts; operators read it, and get the alerts themselves).
+HIDDEN_TABLES = ("monitoring.alerts",)
 PLATFORM_SCHEMAS = (
     "ops", "raw", "staging", "quality", "features", "training", "vectors", "ml", "analytics",
     "monitoring",
@@ -58,7 +61,8 @@ class Applied:
             f"role {ANALYST}: {state(ANALYST)} (login, password from {PASSWORD_ENV})",
             f"  reads every table and view, now and later, in: {', '.join(self.analyst_schemas)}",
             f"  reads: {', '.join(f'quality.{t}' for t in QUALITY_TABLES)}",
-            f"  no access: {', '.join(denied)}, quality.rejected_rows; CREATE in no schema",
+            f"  no access: {', '.join(denied)}, quality.rejected_rows, "
+            f"{', '.join(HIDDEN_TABLES)}; CREATE in no schema",
             f"role {PLATFORM_WRITER}: {state(PLATFORM_WRITER)} (group role, no login)",
             f"  usage, create, all on tables and sequences in: {', '.join(self.writer_schemas)}",
             f"  give it to the platform's service login: grant {PLATFORM_WRITER} to <login>;",
@@ -180,6 +184,13 @@ def apply_roles(conn: psycopg.Connection, password: str) -> Applied:
                 sql.Identifier("quality", t) for t in QUALITY_TABLES
             ),
         ))
+        hidden = [t for t in HIDDEN_TABLES
+                  if conn.execute("select to_regclass(%s)", (t,)).fetchone()[0] is not None]
+        if hidden:
+            conn.execute(compose(
+                "access/analyst_hide", role=analyst,
+                tables=sql.SQL(", ").join(sql.Identifier(*t.split(".")) for t in hidden),
+            ))
         writer_schemas = [s for s in PLATFORM_SCHEMAS if s in existing]
         conn.execute(compose(
             "access/writer_grant", role=writer, owner=sql.Identifier(owner),

@@ -102,7 +102,7 @@ def test_analyst_is_refused_sources_and_pii(applied, roles_cli, conn, db_url):
     with psycopg.connect(analyst_url(db_url, PASSWORD), autocommit=True) as analyst:
         for relation in (
             "ops.customers", "ops.service_events", "raw.service_events", "staging.customers",
-            "quality.rejected_rows",
+            "quality.rejected_rows", "monitoring.alerts",
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 analyst.execute(f"select * from {relation} limit 1")
