@@ -6,6 +6,7 @@ holds it, the backfill when every asset is materialized by the current code.
 """
 
 import argparse
+import textwrap
 import time
 from datetime import UTC, date, datetime, timedelta
 
@@ -55,8 +56,7 @@ def simulate(
         if observe_every > 0:
             _observe(conn, history, params | {"observed_through": None}, observe_every)
         counts = write_ops(conn, ops_as_of(history, history.end), params)
-    for name, rows in counts.items():
-        print(f"  ops.{name:<15} {rows:>10,} rows")
+    print("  ops: " + ", ".join(f"{rows:,} {name}" for name, rows in counts.items()))
     planted = ", ".join(f"{kind} {n:,}" for kind, n in history.planted.items())
     print(f"  planted changes: {planted}")
     print(f"simulated and written in {time.perf_counter() - started:.1f}s")
@@ -71,12 +71,15 @@ def _observe(conn: psycopg.Connection, history, params: dict, every: int) -> Non
     from platform_assets.simulator.load import write_ops
 
     cut, first = history.start, history.start.date()
+    looks = []
     while cut < history.end - timedelta(days=1):
         write_ops(conn, ops_as_of(history, cut), params | {"observed_through": cut.isoformat()})
         last = max(first, (cut - timedelta(days=1)).date())
-        print(f"  observing the source as of {cut:%Y-%m-%d}: ingest {first}..{last}")
         run_range(first, last, dg.AssetSelection.groups(keys.INGEST), quiet=True)
+        looks.append(f"{cut:%Y-%m-%d}")
         first, cut = last + timedelta(days=1), cut + timedelta(days=every)
+    print(f"  observed the source at go-live and every {every} days ({', '.join(looks)}), "
+          "ingesting each state")
 
 
 def run_range(first: date, last: date, selection=None, quiet: bool = False) -> None:
@@ -153,13 +156,6 @@ def _train() -> None:
     else:  # the data did its job: a dataset that fails a blocking check trains no model
         print(f"run {result.run_id} finished in {time.perf_counter() - started:.1f}s; blocking "
               f"checks failed, so nothing downstream of them was trained: {', '.join(failed)}")
-    for event in result.get_asset_materialization_events():
-        materialization = event.event_specific_data.materialization
-        meta = materialization.metadata
-        if "decision" in meta:
-            failed_rules = ", ".join(meta["failed_rules"].value) or "-"
-            print(f"  gate: {meta['candidate'].value:<28} {meta['decision'].value:<9}"
-                  f" failed rules: {failed_rules}")
 
 
 def _score(day: date) -> None:
@@ -175,11 +171,10 @@ def _score(day: date) -> None:
     )
     if not result.success:
         raise CliError(f"scoring run {result.run_id} failed; open it in the UI (make ui)")
-    print(f"\nPredictions for {key} (ml.predictions):")
-    for event in result.get_asset_materialization_events():
-        meta = event.event_specific_data.materialization.metadata
-        print(f"  {meta['model'].value:<28} {meta['dagster/row_count'].value:>6,} entities, "
-              f"mean score {meta['mean_score'].value}")
+    scored = [event.event_specific_data.materialization.metadata
+              for event in result.get_asset_materialization_events()]
+    print(f"  scored {key} (ml.predictions): " + ", ".join(
+        f"{meta['model'].value} mean {meta['mean_score'].value}" for meta in scored))
 
 
 def _dashboards() -> None:
@@ -206,15 +201,16 @@ def _example_search() -> None:
 
 def _summary(since: datetime) -> None:
     with cli_connection() as conn:
-        print("\nWhat was built (tables and rows per schema; each step's rows are above):")
+        print("\nWhat was built (per schema; each step's rows are above):")
         tables = conn.execute(load_sql("demo/tables"), {"schemas": SUMMARY_SCHEMAS}).fetchall()
         per_schema: dict[str, list[int]] = {}
         for schema, name in tables:
             # Catalog names, quoted: not input, so not limited to identifier()'s plain names.
             count_rows = compose("demo/row_count", table=sql.Identifier(schema, name))
             per_schema.setdefault(schema, []).append(conn.execute(count_rows).fetchone()[0])
-        for schema, counts in per_schema.items():
-            print(f"  {schema:<12} {len(counts):>3} tables {sum(counts):>12,} rows")
+        built = ", ".join(f"{schema} {len(counts)} tables {sum(counts):,} rows"
+                          for schema, counts in per_schema.items())
+        print(textwrap.fill(built, width=100, initial_indent="  ", subsequent_indent="  "))
         rejected = conn.execute(load_sql("demo/rejected_rows")).fetchall()
         datasets = conn.execute(load_sql("demo/latest_datasets")).fetchall()
         print("\nTraining datasets (training.datasets, latest version each; Parquet snapshots "
@@ -228,21 +224,16 @@ def _summary(since: datetime) -> None:
             split = ", ".join(f"{k} {v:,}" for k, v in sorted(splits.items()))
             print(f"  {task:<24} version {version}  {split}  {label}")
         checks = conn.execute(load_sql("demo/check_counts"), {"since": since}).fetchone()
-        print(
-            f"\nData-quality checks (latest of each, this demo): {checks[0]} run, "
-            f"{checks[1]} failed"
-        )
+        print(f"Data-quality checks (latest of each, this demo): {checks[0]} run, "
+              f"{checks[1]} failed")
         total = sum(r[2] for r in rejected)
-        print(f"\nRejected rows (quality.rejected_rows): {total:,}")
-        for source_table, reason, count in rejected:
-            print(f"  {source_table:<15} {reason:<50} {count:>7,}")
+        reasons = ", ".join(f"{reason} {count:,}" for _, reason, count in rejected[:3])
+        print(f"Rejected rows (quality.rejected_rows, by reason there): {total:,}"
+              + (f"; most: {reasons}" if reasons else ""))
     print(
-        "\nNext:\n"
-        "  make ui                              # Dagster UI on http://127.0.0.1:3000\n"
-        '  .venv/bin/platform-assets search "smelly bin" --event-type complaint\n'
-        "  .venv/bin/platform-assets models show churn_risk\n"
-        '  .venv/bin/platform-assets db url     # connect with psql "$(...)"\n'
-        "  make test                            # the test suite against a throwaway Postgres"
+        "\nNext: make ui (Dagster UI on http://127.0.0.1:3000); .venv/bin/platform-assets models "
+        'show churn_risk;\n  .venv/bin/platform-assets search "smelly bin"; psql '
+        '"$(.venv/bin/platform-assets db url)"; make test'
     )
 
 
