@@ -104,6 +104,15 @@ def cmd_backfill(args: argparse.Namespace) -> None:
     run_range(args.first, args.last)
 
 
+def cmd_status(_: argparse.Namespace) -> None:
+    from platform_assets.definitions import defs
+    from platform_assets.instance import dagster_instance
+    from platform_assets.monitoring.status import status_report
+
+    with cli_connection() as conn:
+        print(status_report(conn, dagster_instance(), defs.get_repository_def()))
+
+
 # --- ui ----------------------------------------------------------------------------------------
 
 
@@ -186,6 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
                 f"backfill, as a platform running since go-live would have (default "
                 f"{DEMO_OBSERVE_EVERY}; 0: only the final state)",
             )
+
+    commands.add_parser(
+        "status", help="last runs, late assets, failing checks, models and alerts, one screen"
+    ).set_defaults(func=cmd_status)
 
     backfill = commands.add_parser("backfill", help="run nightly_refresh over a date range")
     backfill.add_argument("--from", dest="first", type=_date, required=True)
