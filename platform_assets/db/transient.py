@@ -8,6 +8,7 @@ a blocked gate, a bug), and retrying it would only delay the alert, so it is rai
 """
 
 import functools
+import inspect
 
 import dagster as dg
 import psycopg
@@ -49,24 +50,43 @@ def is_transient(error: BaseException) -> bool:
 def retry_transient_only(compute):
     """Let transient database failures reach the step's retry policy; make every other failure
     final (`allow_retries=False`), and the last transient one too, so its own message (not
-    "Exceeded max_retries") is what the run reports."""
+    "Exceeded max_retries") is what the run reports. Works for generator assets too."""
+
+    def final(error: Exception, args: tuple, kwargs: dict) -> Exception | None:
+        """The exception to raise instead of `error`, or None to let it reach the policy."""
+        if isinstance(error, dg.Failure):  # raised on purpose (skew, a blocked gate): final
+            if not is_transient(error):
+                error.allow_retries = False
+            return None
+        attempt = _retry_number(args, kwargs)
+        if is_transient(error) and attempt < TRANSIENT_RETRY.max_retries:
+            return None
+        tried = f" (attempt {attempt + 1}, the last)" if is_transient(error) else ""
+        return dg.Failure(description=f"{type(error).__name__}: {error}{tried}",
+                          allow_retries=False)
+
+    if inspect.isgeneratorfunction(compute):
+        @functools.wraps(compute)
+        def generator(*args, **kwargs):
+            try:
+                yield from compute(*args, **kwargs)
+            except Exception as error:
+                replacement = final(error, args, kwargs)
+                if replacement is None:
+                    raise
+                raise replacement from error
+
+        return generator
 
     @functools.wraps(compute)
     def wrapper(*args, **kwargs):
         try:
             return compute(*args, **kwargs)
-        except dg.Failure as failure:  # raised on purpose (skew, a blocked gate): final
-            if not is_transient(failure):
-                failure.allow_retries = False
-            raise
         except Exception as error:
-            attempt = _retry_number(args, kwargs)
-            if is_transient(error) and attempt < TRANSIENT_RETRY.max_retries:
+            replacement = final(error, args, kwargs)
+            if replacement is None:
                 raise
-            tried = f" (attempt {attempt + 1}, the last)" if is_transient(error) else ""
-            raise dg.Failure(
-                description=f"{type(error).__name__}: {error}{tried}", allow_retries=False
-            ) from error
+            raise replacement from error
 
     return wrapper
 
