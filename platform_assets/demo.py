@@ -201,19 +201,18 @@ def _example_search() -> None:
 
 def _summary(since: datetime) -> None:
     with cli_connection() as conn:
-        print("\nWhat was built (per schema; each step's rows are above):")
+        print("\nWhat was built, rows per schema (each step's rows are above):")
         tables = conn.execute(load_sql("demo/tables"), {"schemas": SUMMARY_SCHEMAS}).fetchall()
         per_schema: dict[str, list[int]] = {}
         for schema, name in tables:
             # Catalog names, quoted: not input, so not limited to identifier()'s plain names.
             count_rows = compose("demo/row_count", table=sql.Identifier(schema, name))
             per_schema.setdefault(schema, []).append(conn.execute(count_rows).fetchone()[0])
-        built = ", ".join(f"{schema} {len(counts)} tables {sum(counts):,} rows"
-                          for schema, counts in per_schema.items())
+        built = ", ".join(f"{schema} {sum(counts):,}" for schema, counts in per_schema.items())
         print(textwrap.fill(built, width=100, initial_indent="  ", subsequent_indent="  "))
         rejected = conn.execute(load_sql("demo/rejected_rows")).fetchall()
         datasets = conn.execute(load_sql("demo/latest_datasets")).fetchall()
-        print("\nTraining datasets (training.datasets, latest version each; Parquet snapshots "
+        print("Training datasets (training.datasets, latest version each; Parquet snapshots "
               "under artifacts/datasets/):")
         for task, version, splits, balance, _ in datasets:
             label = (
@@ -241,7 +240,7 @@ def _registry() -> None:
     from platform_assets.models.cli import registry_table
 
     with cli_connection() as conn:
-        print("\nModel registry (platform-assets models list):")
+        print("Model registry (platform-assets models list):")
         print(registry_table(conn))
 
 
