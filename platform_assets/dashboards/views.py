@@ -76,18 +76,25 @@ DASHBOARD_VIEWS: tuple[DashboardView, ...] = (
     DashboardView(
         name="model_performance_daily",
         description="Prediction quality per model version and prediction day, from "
-        "ml.predictions and ml.models, over the predictions whose outcome is known.",
+        "ml.predictions and ml.models, over the predictions whose outcome is known; a shadow "
+        "challenger's rows carry the champion's metrics on the same entities beside its own.",
         key=("model_name", "model_version", "day"),
         columns=(
             ("model_name", "Model (the task)."),
             ("model_version", "Model version in ml.models."),
             ("day", "Prediction day (the predictions' partition)."),
+            ("role", "champion (the production model that night) or challenger (a shadow "
+             "candidate scored beside it)."),
             ("predictions", "Predictions made."),
             ("outcomes_known", "Predictions whose actual outcome is known."),
             ("auc", "ROC AUC over known outcomes (classifiers; null unless both classes occur)."),
             ("accuracy", "Share of known outcomes predicted right at the model's threshold."),
             ("mae", "Mean absolute error (score - outcome) over known outcomes."),
             ("mean_score", "Mean predicted score over all predictions."),
+            ("champion_outcomes_known", "Challengers: known outcomes of the champion's "
+             "predictions of the same entities that day; null for the champion."),
+            ("champion_auc", "Challengers: the champion's AUC on those same entities."),
+            ("champion_mae", "Challengers: the champion's MAE on those same entities."),
         ),
         deps=tuple(keys.prediction_key(name) for name in MODEL_SPECS),
         preview_order="day desc, model_name, model_version",

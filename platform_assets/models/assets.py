@@ -126,6 +126,10 @@ class GateConfig(dg.Config):
     psi_threshold: float | None = Field(
         default=None, description="Per-feature PSI above which drift blocks."
     )
+    min_live_outcomes: int | None = Field(
+        default=None, description="Paired live outcomes (the candidate's and production's "
+        "predictions of the same entity-days) from which the comparison also uses them.",
+    )
 
     def overrides(self) -> dict:
         """The thresholds set for this run: recorded with the decision and in the audit log."""

@@ -1,4 +1,4 @@
-"""`platform-assets models list|show|promote|rollback`: the registry from a shell.
+"""`platform-assets models list|show|compare|promote|rollback|deny`: the registry from a shell.
 
 A manual promotion runs the same gate as the weekly job; `--force` skips its verdict (not its
 record) and needs a reason, which the decision and the audit log keep. A rolled-back or denied
@@ -15,7 +15,7 @@ import psycopg
 from platform_assets.db import server
 from platform_assets.db.connect import CLI_APPLICATION, ConnectFailed, connect
 from platform_assets.metadata import markdown
-from platform_assets.models import gate, registry
+from platform_assets.models import compare, gate, registry
 from platform_assets.models.actor import cli_actor
 from platform_assets.models.specs import MODEL_SPECS
 
@@ -32,6 +32,11 @@ def add_models_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentPa
     promote.add_argument("--reason", help="why the gate is overridden (required with --force)")
     rollback = actions.add_parser("rollback", help="restore the previous production version")
     rollback.add_argument("name")
+    compare_ = actions.add_parser(
+        "compare", help="production against its shadow challengers on live outcomes")
+    compare_.add_argument("name")
+    compare_.add_argument("--days", type=int, default=None,
+                          help="only the latest DAYS days with known outcomes (default: all)")
     deny = actions.add_parser("deny", help="reject a candidate: the gate will not promote it")
     deny.add_argument("name")
     deny.add_argument("version", type=int)
@@ -111,6 +116,41 @@ def _promote(conn: psycopg.Connection, args: argparse.Namespace) -> None:
         sys.exit(2)
 
 
+def _value(value: float | None) -> str:
+    return "" if value is None else f"{value:.3f}"
+
+
+def _compare(conn: psycopg.Connection, name: str, days: int | None) -> None:
+    spec = _spec(name)
+    current = registry.production(conn, name)
+    if current is None:
+        print(f"{name} has no production model: nothing to compare with")
+        return
+    shadowed = {row.id: row for row in registry.challengers(conn, name, spec.challengers)}
+    for model_id, _ in registry.shadowed(conn, name):
+        shadowed.setdefault(model_id, registry.get(conn, model_id))
+    shadowed.pop(current.id, None)
+    if not shadowed:
+        print(f"{name}: {current.label} in production, no shadow challengers (a candidate "
+              "becomes one when the gate blocks it only for the comparison with production or "
+              "drift)")
+        return
+    metric = "auc" if spec.classifier else "mae"
+    rows = []
+    for challenger in sorted(shadowed.values(), key=lambda m: -m.model_version):
+        result = compare.compare(spec, compare.live_pairs(conn, challenger, current, days))
+        ci = f"[{result.low:+.3f}, {result.high:+.3f}]" if result.low is not None else ""
+        rows.append([challenger.label, challenger.deployment_status, result.pairs,
+                     result.entities, _value(result.challenger), _value(result.champion),
+                     "" if result.difference is None else f"{result.difference:+.3f}", ci])
+    window = f"the latest {days} days" if days else "all days"
+    better = "higher" if spec.classifier else "lower"
+    print(f"{name}: challengers against {current.label} (production) on live outcomes, the "
+          f"same entities and days, {window}; {metric}: {better} is better")
+    print(markdown(rows, ["challenger", "status", "pairs", "entities", metric,
+                          f"{current.label} {metric}", "difference", "95% CI"]).value)
+
+
 def _rollback(conn: psycopg.Connection, name: str) -> None:
     _spec(name)
     restored, rolled_back = registry.rollback(conn, name, cli_actor())
@@ -130,6 +170,8 @@ def cmd_models(args: argparse.Namespace) -> None:
                 _show(conn, args.name)
             elif args.action == "promote":
                 _promote(conn, args)
+            elif args.action == "compare":
+                _compare(conn, args.name, args.days)
             elif args.action == "deny":
                 row = registry.deny(conn, args.name, args.version, cli_actor(), args.reason)
                 print(f"{row.label} denied: the gate will not promote it without --force")

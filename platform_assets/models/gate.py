@@ -13,7 +13,9 @@
    same a week later;
 2. `metric_floor`: the primary test metric clears the spec's floor;
 3. `not_worse_than_production`: on the candidate's own test rows, the candidate's primary
-   metric is not worse than production's by more than the spec's tolerance;
+   metric is not worse than production's by more than the spec's tolerance; and once the
+   candidate has scored `min_live_outcomes` entity-days beside production as a shadow
+   challenger, not worse on those live outcomes either (`compare`);
 4. `feature_drift`: no feature's PSI between the dataset's latest labelled rows (its test split)
    and the latest scoring rows on the same weekdays exceeds the spec's threshold.
 
@@ -35,7 +37,7 @@ import psycopg
 from platform_assets import keys
 from platform_assets.db.sql import load_sql
 from platform_assets.features.checks import checked_view
-from platform_assets.models import artifact, registry
+from platform_assets.models import artifact, compare, registry
 from platform_assets.models.drift import bins_for, feature_psi
 from platform_assets.models.frames import design
 from platform_assets.models.registry import ModelRow
@@ -186,6 +188,9 @@ def floor_rule(spec: ModelSpec, candidate: ModelRow) -> Rule:
 
 
 def production_rule(conn, spec: ModelSpec, candidate: ModelRow, dataset) -> Rule:
+    """On the candidate's test rows, and once the candidate has scored at least
+    `spec.min_live_outcomes` entity-days in production's shadow whose outcome is known, on those
+    live outcomes too: the candidate must not be worse than production on either."""
     current = registry.production(conn, spec.name)
     metric = spec.primary_metric
     if current is None or current.id == candidate.id:
@@ -204,12 +209,19 @@ def production_rule(conn, spec: ModelSpec, candidate: ModelRow, dataset) -> Rule
     else:
         margin = spec.tolerance if spec.higher_is_better else -spec.tolerance
         passed = spec.better(mine + margin, theirs)
+    live = compare.compare(spec, compare.live_pairs(conn, candidate, current))
+    counted = (live.pairs >= spec.min_live_outcomes and live.challenger is not None
+               and live.champion is not None)
+    if counted:
+        passed = passed and compare.not_worse(spec, live)
     return Rule(
         "not_worse_than_production",
         passed,
         {"candidate": mine, "production": theirs, "production_model": current.label,
-         "metric": metric, "rows": int(len(test)), "basis": basis},
-        f"within {spec.tolerance} of production",
+         "metric": metric, "rows": int(len(test)), "basis": basis,
+         "live": live.as_json() | {"counted": counted}},
+        f"within {spec.tolerance} of production (live outcomes too, from "
+        f"{spec.min_live_outcomes} pairs)",
     )
 
 

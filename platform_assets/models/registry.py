@@ -25,6 +25,10 @@ STATUSES = ("training", "staging", "production", "retired", "rolled_back", "deni
 # Taken out of production by a rollback, or rejected by a person: the gate promotes these again
 # only when forced with a reason.
 REFUSED = ("rolled_back", "denied")
+# The gate rules a staging version must have passed in its latest decision to be scored in the
+# shadow of production: everything but the comparison with production and drift, the two rules
+# live outcomes can settle.
+CHALLENGER_RULES = ("promotable", "artifact_verified", "lineage_checks", "metric_floor")
 
 
 class RegistryError(RuntimeError):
@@ -102,6 +106,24 @@ def production(conn: psycopg.Connection, name: str) -> ModelRow | None:
         "where model_name = %(name)s and deployment_status = 'production'",
         {"name": validate_name(name)},
     )
+
+
+def challengers(conn: psycopg.Connection, name: str, limit: int) -> list[ModelRow]:
+    """The staging versions scored beside production every night, newest first: their latest
+    gate decision passed `CHALLENGER_RULES`, so only the comparison with production (or drift)
+    kept them out, and live outcomes on the same entities are the evidence that can settle it."""
+    rows = conn.execute(
+        load_sql("models/challengers"),
+        {"model_name": validate_name(name), "required": list(CHALLENGER_RULES), "limit": limit},
+    ).fetchall()
+    return [get(conn, model_id) for (model_id,) in rows]
+
+
+def shadowed(conn: psycopg.Connection, name: str) -> list[tuple]:
+    """(id, version) of every model that scored `name` as a challenger, newest first."""
+    return conn.execute(
+        load_sql("models/shadowed_models"), {"task": validate_name(name)}
+    ).fetchall()
 
 
 def latest(conn: psycopg.Connection, name: str) -> ModelRow | None:

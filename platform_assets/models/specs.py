@@ -24,6 +24,10 @@ class ModelSpec:
     threshold: float = 0.5  # decision threshold for precision/recall of classifiers
     features: tuple[str, ...] | None = None  # None: every feature column of the dataset
     drift_exempt: tuple[str, ...] = ()  # features expected to move (the calendar)
+    challengers: int = 2  # staging versions scored in production's shadow each night, at most
+    # Paired live outcomes (a challenger's and production's predictions of the same entity and
+    # day, outcome known) from which the gate's comparison with production also reads them.
+    min_live_outcomes: int = 1000
 
     @property
     def name(self) -> str:

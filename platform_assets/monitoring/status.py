@@ -69,7 +69,8 @@ def _models(conn: psycopg.Connection) -> list[str]:
     if not rows:
         return ["  none registered yet (weekly_training trains them)"]
     lines = []
-    for name, version, status, test_metrics, outcomes, accuracy, mae in rows:
+    for name, version, status, test_metrics, outcomes, accuracy, mae, challenger in rows:
+        status = "challenger" if challenger and status == "staging" else status
         spec = MODEL_SPECS.get(name)
         metric = spec.primary_metric if spec else None
         test = f"test {metric} {test_metrics[metric]:.3f}" if metric in test_metrics else "test -"

@@ -22,8 +22,9 @@ def _prediction_asset(spec: ModelSpec) -> dg.AssetsDefinition:
         kinds={"scikitlearn", "postgres"},
         owners=keys.ML_PLATFORM,
         output_required=False,
-        description=f"{spec.name} scores of each day's entities by the production model, in "
-        "ml.predictions (as of noon UTC of the next day, with that day's features); fills in "
+        description=f"{spec.name} scores of each day's entities by the production model (role "
+        "champion) and its shadow challengers, in ml.predictions (as of noon UTC of the next "
+        "day, with that day's features); fills in "
         "the outcomes of earlier predictions once their horizon has been observed. Skipped "
         "while the task has no production model.",
     )
@@ -38,14 +39,19 @@ def _prediction_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                     "platform-assets models promote)"
                 )
                 return
+            challengers = registry.challengers(conn, spec.name, spec.challengers)
             try:
-                scored = batch.score_range(conn, spec, model, days.start, days.end)
+                scored = batch.score_range(conn, spec, model, days.start, days.end, challengers)
             except batch.FeatureSkew as error:
                 raise dg.Failure(str(error)) from None
+        shadows = "".join(f"; challenger {label} {rows}" for label, rows in
+                          scored.challengers.items())
         context.log.info(
             f"{model.label} scored {scored.rows} {spec.task.entity_key}s over {scored.days} "
-            f"day(s); {scored.outcomes_filled} earlier predictions got their outcome"
+            f"day(s){shadows}; {scored.outcomes_filled} earlier predictions got their outcome"
         )
+        for label, reason in scored.skipped.items():
+            context.log.warning(f"challenger {label} not scored: {reason}")
         yield dg.MaterializeResult(
             metadata={
                 "dagster/row_count": scored.rows,
@@ -55,6 +61,8 @@ def _prediction_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                 "mean_score": scored.mean_score,
                 "inference_ms": scored.inference_ms,
                 "outcomes_filled": scored.outcomes_filled,
+                "challengers": dg.MetadataValue.json(scored.challengers),
+                "challengers_skipped": dg.MetadataValue.json(scored.skipped),
             }
         )
 

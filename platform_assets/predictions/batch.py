@@ -1,15 +1,19 @@
-"""Batch predictions: score a range of days with the production model, and fill in outcomes.
+"""Batch predictions: score a range of days with the production model and its shadow
+challengers, and fill in outcomes.
 
 A daily partition D is scored as of noon UTC of D + 1 with D's features (the moment a nightly
 run can know them), through the training join, and written to `ml.predictions` in one
-transaction that first removes the range's earlier predictions. Outcomes come from the task's
+transaction that first removes the range's earlier predictions. Production's rows are role
+`champion`; each challenger (`registry.challengers`) scores the same entities as role
+`challenger`, so live outcomes compare them on equal terms. Outcomes come from the task's
 label SQL once the horizon has been observed, so accuracy is measured against the same
 definition the model was trained on.
 """
 
 import json
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import numpy as np
@@ -32,11 +36,6 @@ from platform_assets.training.versions import (
 )
 
 _OUTCOME_LABELS = sql.Identifier("_outcome_labels")
-COLUMNS = (
-    "model_id", "prediction_type", "entity_type", "entity_id", "partition_key",
-    "prediction_timestamp", "input_feature_hash", "prediction_result", "confidence_score",
-    "inference_time_ms",
-)
 
 
 class FeatureSkew(RuntimeError):
@@ -82,39 +81,86 @@ class Scored:
     inference_ms: float
     mean_score: float | None
     outcomes_filled: int
+    challengers: dict[str, int] = field(default_factory=dict)  # label -> rows scored
+    skipped: dict[str, str] = field(default_factory=dict)  # challenger label -> why not scored
 
 
 def score_range(
-    conn: psycopg.Connection, spec: ModelSpec, model: ModelRow, first_day: str, last_day: str
+    conn: psycopg.Connection,
+    spec: ModelSpec,
+    model: ModelRow,
+    first_day: str,
+    last_day: str,
+    challengers: Sequence[ModelRow] = (),
 ) -> Scored:
-    """Replace the predictions of [first_day, last_day] with the production model's."""
-    variants = check_feature_versions(conn, spec, model, last_day)
-    bundle = artifact.load(model.artifact_path, model.artifact_sha256)
-    frame = scoring_frame(
-        conn, spec.task, as_of_for_partition(first_day), as_of_for_partition(last_day), variants
-    )
-    started = time.perf_counter()
-    matrix = design(frame, bundle.features, bundle.categories)
-    scores = bundle.score(matrix) if len(frame) else np.array([])
-    inference_ms = (time.perf_counter() - started) * 1000
-    data = _rows(spec, model, frame, matrix, scores, inference_ms)
+    """Replace the predictions of [first_day, last_day] with the production model's (role
+    champion) and each challenger's (role challenger), in one transaction.
+
+    Production's feature versions must hold (FeatureSkew otherwise: the night fails loudly); a
+    challenger whose views moved on is skipped with the reason, since production still scores.
+    Models reading the same view variants share one scoring frame.
+    """
+    frames: dict[tuple, pd.DataFrame] = {}
+
+    def frame_for(variants: dict[str, str]) -> pd.DataFrame:
+        key = tuple(sorted(variants.items()))
+        if key not in frames:
+            frames[key] = scoring_frame(conn, spec.task, as_of_for_partition(first_day),
+                                        as_of_for_partition(last_day), variants)
+        return frames[key]
+
+    champion = _score(spec, model, "champion",
+                      frame_for(check_feature_versions(conn, spec, model, last_day)))
+    shadows, skipped = [], {}
+    for challenger in challengers:
+        try:
+            variants = check_feature_versions(conn, spec, challenger, last_day)
+        except FeatureSkew as error:
+            skipped[challenger.label] = str(error)
+            continue
+        shadows.append((challenger, _score(spec, challenger, "challenger", frame_for(variants))))
     with conn.transaction():
         conn.execute(
             load_sql("predictions/clear_predictions"),
             {"task": spec.name, "first_day": first_day, "last_day": last_day},
         )
-        written = copy_arrow(conn, sql.Identifier("ml", "predictions"), data) if len(frame) else 0
+        target = sql.Identifier("ml", "predictions")
+        written = copy_arrow(conn, target, champion.data) if champion.data.num_rows else 0
+        shadow_rows = {c.label: copy_arrow(conn, target, s.data) if s.data.num_rows else 0
+                       for c, s in shadows}
     filled = fill_outcomes(conn, spec)
     return Scored(
         rows=written,
         days=(date.fromisoformat(last_day) - date.fromisoformat(first_day)).days + 1,
-        inference_ms=round(inference_ms, 3),
-        mean_score=round(float(np.mean(scores)), 6) if len(scores) else None,
+        inference_ms=champion.inference_ms,
+        mean_score=champion.mean_score,
         outcomes_filled=filled,
+        challengers=shadow_rows,
+        skipped=skipped,
     )
 
 
-def _rows(spec, model, frame: pd.DataFrame, matrix, scores, inference_ms: float) -> pa.Table:
+@dataclass(frozen=True)
+class _Scores:
+    data: pa.Table
+    inference_ms: float
+    mean_score: float | None
+
+
+def _score(spec: ModelSpec, model: ModelRow, role: str, frame: pd.DataFrame) -> _Scores:
+    bundle = artifact.load(model.artifact_path, model.artifact_sha256)
+    started = time.perf_counter()
+    matrix = design(frame, bundle.features, bundle.categories)
+    scores = bundle.score(matrix) if len(frame) else np.array([])
+    inference_ms = (time.perf_counter() - started) * 1000
+    return _Scores(
+        data=_rows(spec, model, role, frame, matrix, scores, inference_ms),
+        inference_ms=round(inference_ms, 3),
+        mean_score=round(float(np.mean(scores)), 6) if len(scores) else None,
+    )
+
+
+def _rows(spec, model, role: str, frame: pd.DataFrame, matrix, scores, inference_ms) -> pa.Table:
     n = len(frame)
     label_ts = pd.to_datetime(frame["label_ts"], utc=True)
     partition = (label_ts - pd.Timedelta(days=1, hours=12)).dt.strftime("%Y-%m-%d")
@@ -140,6 +186,7 @@ def _rows(spec, model, frame: pd.DataFrame, matrix, scores, inference_ms: float)
         "prediction_result": pa.array(results, pa.string()),
         "confidence_score": pa.array(confidence, pa.float64(), from_pandas=True),
         "inference_time_ms": pa.array(np.full(n, inference_ms / max(n, 1)), pa.float64()),
+        "role": pa.array([role] * n, pa.string()),
     })
 
 

@@ -34,9 +34,11 @@ CONTRACT = {
     ],
     "model_performance_daily": [
         ("model_name", "text"), ("model_version", "integer"), ("day", "date"),
-        ("predictions", "bigint"), ("outcomes_known", "bigint"), ("auc", "double precision"),
-        ("accuracy", "double precision"), ("mae", "double precision"),
-        ("mean_score", "double precision"),
+        ("role", "text"), ("predictions", "bigint"), ("outcomes_known", "bigint"),
+        ("auc", "double precision"), ("accuracy", "double precision"),
+        ("mae", "double precision"), ("mean_score", "double precision"),
+        ("champion_outcomes_known", "bigint"), ("champion_auc", "double precision"),
+        ("champion_mae", "double precision"),
     ],
     "data_quality_daily": [
         ("asset_key", "text"), ("day", "date"), ("checks_run", "bigint"),
@@ -236,7 +238,7 @@ def test_empty_views_still_get_charts(postgres, reports_home):
     for view in DASHBOARD_VIEWS:
         assert meta[f"dashboards/{view.name}"]["dagster/row_count"] == 0
         assert (reports_home / "reports" / f"{view.name}.png").stat().st_size > 0
-    assert meta["dashboards/report"]["charts"] == 4
+    assert meta["dashboards/report"]["charts"] == len(DASHBOARD_VIEWS)
 
 
 def test_ml_hours_count_commit_increase(conn, postgres):
