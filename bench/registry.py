@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, str] = {
     "training_pit": "bench.training_pit",
     "platform_load": "bench.platform_load",
     "nightly_history": "bench.nightly_history",
+    "explain": "bench.explain",
 }
 
 
