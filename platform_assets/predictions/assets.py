@@ -60,6 +60,7 @@ def _prediction_asset(spec: ModelSpec) -> dg.AssetsDefinition:
                 "days": scored.days,
                 "mean_score": scored.mean_score,
                 "inference_ms": scored.inference_ms,
+                "explain_ms": scored.explain_ms,
                 "outcomes_filled": scored.outcomes_filled,
                 "challengers": dg.MetadataValue.json(scored.challengers),
                 "challengers_skipped": dg.MetadataValue.json(scored.skipped),

@@ -5,8 +5,9 @@ A daily partition D is scored as of noon UTC of D + 1 with D's features (the mom
 run can know them), through the training join, and written to `ml.predictions` in one
 transaction that first removes the range's earlier predictions. Production's rows are role
 `champion`; each challenger (`registry.challengers`) scores the same entities as role
-`challenger`, so live outcomes compare them on equal terms. Outcomes come from the task's
-label SQL once the horizon has been observed, so accuracy is measured against the same
+`challenger`, so live outcomes compare them on equal terms; production's rows also carry their
+top contributing features (`explain.top_features`: exact SHAP values). Outcomes come from the
+task's label SQL once the horizon has been observed, so accuracy is measured against the same
 definition the model was trained on.
 """
 
@@ -24,7 +25,7 @@ from psycopg import sql
 
 from platform_assets.db.bulk import copy_arrow
 from platform_assets.db.sql import compose, identifier, load_sql
-from platform_assets.models import artifact
+from platform_assets.models import artifact, explain
 from platform_assets.models.frames import design
 from platform_assets.models.registry import ModelRow
 from platform_assets.models.scoring import as_of_for_partition, scoring_frame
@@ -79,6 +80,7 @@ class Scored:
     rows: int
     days: int
     inference_ms: float
+    explain_ms: float | None
     mean_score: float | None
     outcomes_filled: int
     challengers: dict[str, int] = field(default_factory=dict)  # label -> rows scored
@@ -133,6 +135,7 @@ def score_range(
         rows=written,
         days=(date.fromisoformat(last_day) - date.fromisoformat(first_day)).days + 1,
         inference_ms=champion.inference_ms,
+        explain_ms=champion.explain_ms,
         mean_score=champion.mean_score,
         outcomes_filled=filled,
         challengers=shadow_rows,
@@ -144,23 +147,34 @@ def score_range(
 class _Scores:
     data: pa.Table
     inference_ms: float
+    explain_ms: float | None
     mean_score: float | None
 
 
 def _score(spec: ModelSpec, model: ModelRow, role: str, frame: pd.DataFrame) -> _Scores:
+    """Score `frame`; production's rows (role champion) also get their top contributing
+    features, which is what an analyst reads to see why an entity scored as it did."""
     bundle = artifact.load(model.artifact_path, model.artifact_sha256)
     started = time.perf_counter()
     matrix = design(frame, bundle.features, bundle.categories)
     scores = bundle.score(matrix) if len(frame) else np.array([])
     inference_ms = (time.perf_counter() - started) * 1000
+    top, explain_ms = None, None
+    if role == "champion":
+        started = time.perf_counter()
+        top = explain.top_features(bundle, matrix)
+        explain_ms = round((time.perf_counter() - started) * 1000, 3)
     return _Scores(
-        data=_rows(spec, model, role, frame, matrix, scores, inference_ms),
+        data=_rows(spec, model, role, frame, matrix, scores, inference_ms, top),
         inference_ms=round(inference_ms, 3),
+        explain_ms=explain_ms,
         mean_score=round(float(np.mean(scores)), 6) if len(scores) else None,
     )
 
 
-def _rows(spec, model, role: str, frame: pd.DataFrame, matrix, scores, inference_ms) -> pa.Table:
+def _rows(
+    spec, model, role: str, frame: pd.DataFrame, matrix, scores, inference_ms, top
+) -> pa.Table:
     n = len(frame)
     label_ts = pd.to_datetime(frame["label_ts"], utc=True)
     partition = (label_ts - pd.Timedelta(days=1, hours=12)).dt.strftime("%Y-%m-%d")
@@ -187,6 +201,7 @@ def _rows(spec, model, role: str, frame: pd.DataFrame, matrix, scores, inference
         "confidence_score": pa.array(confidence, pa.float64(), from_pandas=True),
         "inference_time_ms": pa.array(np.full(n, inference_ms / max(n, 1)), pa.float64()),
         "role": pa.array([role] * n, pa.string()),
+        "top_features": pa.array(top if top is not None else [None] * n, pa.string()),
     })
 
 

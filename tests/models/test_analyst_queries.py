@@ -1,4 +1,4 @@
-"""The README's five analyst queries run as written, as the `analyst` role, on a world with
+"""The README's six analyst queries run as written, as the `analyst` role, on a world with
 predictions and dashboards, and return rows; and the analyst role is refused the sources."""
 
 import sys
@@ -37,7 +37,7 @@ def analyst(world):
 
 def test_the_readme_queries_run_as_the_analyst(analyst):
     queries = readme_queries()
-    assert len(queries) == 5
+    assert len(queries) == 6
     for query in queries:
         rows = analyst.execute(query).fetchall()
         assert rows, f"no rows from:\n{query}"

@@ -47,13 +47,13 @@ def test_a_challenger_scores_beside_production_and_compares_on_the_same_entities
             " (select from ml.predictions p where p.role = 'champion'"
             "  and (p.partition_key, p.entity_id) = (c.partition_key, c.entity_id))"
         ).fetchone()[0]
-    (champion_role, champion_id, n, known, _), (challenger_role, challenger_id, m, known_c, top) \
-        = rows
+    (champion_role, champion_id, n, known, explained), \
+        (challenger_role, challenger_id, m, known_c, top) = rows
     assert (champion_role, champion_id) == ("champion", production.id)
     assert (challenger_role, challenger_id) == ("challenger", candidate.id)
     assert n == m == meta["dagster/row_count"] > 0 and unpaired == 0
     assert known == known_c > 0.99 * n  # outcomes filled for both roles the same way
-    assert top == 0  # explanations are for production's predictions only
+    assert explained == n and top == 0  # explanations are for production's predictions only
     assert meta["challengers"] == {candidate.label: m}
 
     # Re-scoring replaces both roles' rows, it does not append.
