@@ -14,6 +14,7 @@ from platform_assets.ingest.assets import ingest_assets
 from platform_assets.jobs import dashboard_refresh, demo_advance, nightly_refresh, weekly_training
 from platform_assets.models.assets import model_assets, promotion_assets
 from platform_assets.monitoring.assets import monitoring_assets
+from platform_assets.monitoring.drift_stats import drift_assets
 from platform_assets.predictions.assets import prediction_assets
 from platform_assets.progress import LOGGERS
 from platform_assets.resources import ArtifactStore, PostgresResource
@@ -25,7 +26,7 @@ defs = dg.Definitions(
     assets=[
         *with_nightly_freshness([*ingest_assets, *feature_assets, customer_topics_daily]),
         *embedding_assets, *training_assets, *model_assets, *promotion_assets, *prediction_assets,
-        *monitoring_assets, *dashboard_assets,
+        *monitoring_assets, *drift_assets, *dashboard_assets,
     ],
     jobs=[nightly_refresh, weekly_training, dashboard_refresh, demo_advance],
     schedules=schedules,

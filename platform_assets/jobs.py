@@ -19,13 +19,18 @@ WEEKLY_TRAINING = "weekly_training"
 # spare switches a run to processes in its run config (deploy/multiprocess/run_config.yaml).
 EXECUTOR = dg.multi_or_in_process_executor
 IN_PROCESS = {"execution": {"config": {"in_process": {}}}}
+# The daily drift statistics read the day's feature views and predictions: they are nightly,
+# after the scoring. (Daily-partitioned, so not in the unpartitioned dashboard job.)
+DRIFT_KEYS = (keys.FEATURE_STATS_KEY, keys.PREDICTION_STATS_KEY)
 nightly_refresh = dg.define_asset_job(
     NIGHTLY_REFRESH,
-    selection=dg.AssetSelection.groups(*DATA_GROUPS, keys.PREDICTIONS),
+    selection=dg.AssetSelection.groups(*DATA_GROUPS, keys.PREDICTIONS)
+    | dg.AssetSelection.assets(*DRIFT_KEYS),
     executor_def=EXECUTOR,
     config=IN_PROCESS,
-    description="The latest daily partitions of ingest, the embeddings, the feature views and "
-    "the production models' predictions (with the outcomes that became known).",
+    description="The latest daily partitions of ingest, the embeddings, the feature views, "
+    "the production models' predictions (with the outcomes that became known) and the drift "
+    "statistics of features and scores.",
 )
 
 weekly_training = dg.define_asset_job(
@@ -39,7 +44,8 @@ weekly_training = dg.define_asset_job(
 
 dashboard_refresh = dg.define_asset_job(
     DASHBOARD_REFRESH,
-    selection=dg.AssetSelection.groups(keys.MONITORING, keys.DASHBOARDS),
+    selection=dg.AssetSelection.assets(keys.DB_STATS_KEY)
+    | dg.AssetSelection.groups(keys.DASHBOARDS),
     executor_def=EXECUTOR,
     config=IN_PROCESS,
     description="A database-activity snapshot, then every analytics materialized view "

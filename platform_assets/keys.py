@@ -82,3 +82,5 @@ def dashboard_key(view: str) -> dg.AssetKey:
 
 REPORT_KEY = dashboard_key("report")
 DB_STATS_KEY = dg.AssetKey(["monitoring", "db_stats"])
+FEATURE_STATS_KEY = dg.AssetKey(["monitoring", "feature_stats_daily"])
+PREDICTION_STATS_KEY = dg.AssetKey(["monitoring", "prediction_stats_daily"])
