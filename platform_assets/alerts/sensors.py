@@ -1,14 +1,17 @@
-"""Sensors that raise alerts: a failed run of this code location, and the registry's blocked
+"""Sensors that raise alerts: a failed run of this code location, the registry's blocked
 gate decisions and rollbacks (read from ml.audit_log, so that a rollback made from the CLI,
-outside any run, alerts too)."""
+outside any run, alerts too), failed blocking checks, missed freshness deadlines, and drift over
+its threshold (read from the daily drift statistics)."""
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 import dagster as dg
 from dagster._utils.schedules import reverse_cron_string_iterator
 
 from platform_assets.alerts.resource import (
     CHECK_FAILURE,
+    DRIFT,
     FRESHNESS,
     GATE_BLOCKED,
     ROLLBACK,
@@ -24,6 +27,8 @@ RUN_FAILURE_ALERT = "run_failure_alert"
 REGISTRY_ALERTS = "registry_alerts"
 CHECK_FAILURE_ALERTS = "check_failure_alerts"
 FRESHNESS_ALERTS = "freshness_alerts"
+DRIFT_ALERTS = "drift_alerts"
+DRIFT_RECENT_DAYS = 7  # drift on older days (a backfill of history) is recorded, not alerted
 _LATE_LISTED = 20
 # Aggregates a check observed; never its samples (unexpected_sample, unexpected_rows: row values).
 _COUNTS = ("observed_value", "unexpected_count", "unexpected_percent", "element_count")
@@ -242,4 +247,76 @@ def freshness_alerts(
     return dg.SkipReason(f"{sent} freshness alerts" if sent else "late assets already alerted")
 
 
-alert_sensors = [run_failure_alert, registry_alerts, check_failure_alerts, freshness_alerts]
+@dataclass(frozen=True)
+class Drifted:
+    """One row of alerts/drift.sql: a feature or a model's scores over the alert threshold."""
+
+    condition_key: str
+    subject_kind: str  # feature | model
+    subject: str  # view.feature, or "model vN (role)"
+    day: date
+    psi: float
+    psi_warn: float
+    psi_alert: float
+    bins: int | None
+    row_count: int
+    null_rate: float | None
+    mean: float | None
+    p50: float | None
+    reference_model: str | None
+    run_id: str | None
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.4g}"
+
+
+def drift_alert(row: Drifted, alerts: AlertsResource) -> Alert:
+    """Names, the PSI, its thresholds and the day's aggregates (count, null rate, mean, median):
+    figures of the monitoring tables, never a row's values."""
+    feature = row.subject_kind == "feature"
+    table = "feature_stats_daily" if feature else "prediction_stats_daily"
+    what = "feature drift" if feature else "score drift"
+    subject = (f"[platform] {what}: {row.subject} on {row.day}, PSI {row.psi:.3f} > "
+               f"{row.psi_alert:g}")
+    bins = f", {row.bins} bins" if row.bins else ""
+    rows = f"Rows that day: {row.row_count:,}" + (
+        f"; null rate {row.null_rate:.1%}" if row.null_rate is not None else "")
+    lines = [
+        f"{'Feature' if feature else 'Model scores'}: {row.subject}",
+        f"Day: {row.day} ({row.day:%A})",
+        f"PSI: {row.psi:.4f} against the reference of {row.reference_model} (the same weekday "
+        f"of its test window{bins})",
+        f"Thresholds: warn above {row.psi_warn:g}, alert above {row.psi_alert:g}",
+        f"{rows}; mean {_figure(row.mean)}, median {_figure(row.p50)}",
+        f"Details: select * from monitoring.{table} where day = '{row.day}'"
+        " and level in ('warn', 'alert')",
+        *([f"Link: {alerts.run_url(row.run_id)}"] if row.run_id else []),
+    ]
+    return Alert(DRIFT, "warning", row.condition_key, subject, "\n".join(lines))
+
+
+@dg.sensor(
+    name=DRIFT_ALERTS,
+    minimum_interval_seconds=300,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Sends one alert per feature and day, and per model's scores and day, whose "
+    "PSI is over the alert threshold in the drift statistics (monitoring.feature_stats_daily, "
+    "monitoring.prediction_stats_daily) of the last week, and records it in monitoring.alerts.",
+)
+def drift_alerts(
+    context: dg.SensorEvaluationContext, postgres: PostgresResource, alerts: AlertsResource
+):
+    sent = 0
+    with postgres.connect() as conn:
+        rows = conn.execute(load_sql("alerts/drift"), {"recent_days": DRIFT_RECENT_DAYS})
+        for row in [Drifted(*values) for values in rows.fetchall()]:
+            for delivery in alerts.send(conn, drift_alert(row, alerts), run_id=row.run_id):
+                context.log.info(f"alert {delivery.id} {delivery.status}: {delivery.destination}")
+            sent += 1
+    return dg.SkipReason(f"{sent} drift conditions alerted" if sent else "no new drift")
+
+
+alert_sensors = [
+    run_failure_alert, registry_alerts, check_failure_alerts, freshness_alerts, drift_alerts,
+]
