@@ -15,6 +15,9 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from platform_assets.models.specs import MODEL_SPECS
+from platform_assets.monitoring.drift_stats import PSI_WARN
+
 SIZE = (9, 3.6)
 DPI = 100
 LEFT, RIGHT = "tab:blue", "tab:red"
@@ -94,11 +97,33 @@ def ml_performance_dashboard(frame: pd.DataFrame) -> bytes:
                        "commits", "ML operations", "commits")
 
 
+def feature_drift_daily(frame: pd.DataFrame) -> bytes:
+    """The highest PSI of each feature view per day (log scale), with the warn and alert lines."""
+    figure = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
+    axes = figure.add_subplot()
+    axes.set_title("Highest feature PSI per day and feature view")
+    if frame.empty:
+        _no_data(axes)
+        return _png(figure)
+    for view, rows in frame.groupby("view_name", sort=True):
+        axes.plot(pd.to_datetime(rows["day"]), rows["max_psi"].astype(float).clip(lower=1e-3),
+                  marker=".", label=view)
+    alert = max(spec.psi_threshold for spec in MODEL_SPECS.values())
+    for level, value, color in (("warn", PSI_WARN, "tab:orange"), ("alert", alert, RIGHT)):
+        axes.axhline(value, color=color, linestyle="--", linewidth=1, label=f"{level} {value:g}")
+    axes.set_yscale("log")
+    axes.set_ylabel("PSI")
+    axes.legend(fontsize="small")
+    _date_axis(axes, pd.to_datetime(frame["day"]), pd.Timedelta(days=1))
+    return _png(figure)
+
+
 CHARTS: dict[str, Callable[[pd.DataFrame], bytes]] = {
     "ops_daily_kpis": ops_daily_kpis,
     "model_performance_daily": model_performance_daily,
     "data_quality_daily": data_quality_daily,
     "ml_performance_dashboard": ml_performance_dashboard,
+    "feature_drift_daily": feature_drift_daily,
 }
 
 

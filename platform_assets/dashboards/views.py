@@ -142,5 +142,24 @@ DASHBOARD_VIEWS: tuple[DashboardView, ...] = (
         deps=(keys.DB_STATS_KEY,),  # ml.audit_log is written by several assets and the CLI
         preview_order="hour desc",
     ),
+    DashboardView(
+        name="feature_drift_daily",
+        description="Feature drift per feature view and day, from "
+        "monitoring.feature_stats_daily: features at each PSI level and the one that moved most.",
+        key=("view_name", "day"),
+        columns=(
+            ("view_name", "Feature view (features.<view_name>)."),
+            ("day", "The day the view's rows describe."),
+            ("features", "Features summarised."),
+            ("features_with_psi", "Features with a PSI (read by a production model)."),
+            ("features_warn", "Features whose PSI is above the warn threshold (0.1)."),
+            ("features_alert", "Features whose PSI is above their model's alert threshold."),
+            ("max_psi", "Highest PSI of the day's features (exempt calendar features left out)."),
+            ("max_psi_feature", "The feature with that PSI."),
+            ("row_count", "Rows of the view that day (entities)."),
+        ),
+        deps=(keys.FEATURE_STATS_KEY,),
+        preview_order="day desc, view_name",
+    ),
 )
 VIEWS_BY_NAME = {view.name: view for view in DASHBOARD_VIEWS}
