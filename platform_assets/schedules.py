@@ -5,7 +5,7 @@
 |---|---|---|
 | demo_advance_schedule | 01:30 daily | demo only: the simulation moves forward to yesterday |
 | nightly_refresh_schedule | 02:00 daily | yesterday + lookback: ingest, features, embeddings,
-  predictions |
+  predictions, drift statistics |
 | weekly_training_schedule | Sun 03:00 | datasets, checks, models, the promotion gate |
 | dashboard_refresh_schedule | every 15 min | db stats, the analytics views, the HTML report |
 """

@@ -1,5 +1,5 @@
 """Dashboard assets: `dashboards/<view>` keeps one materialized view in `analytics` fresh and
-draws its chart; `dashboards/report` puts the four charts on one static page.
+draws its chart; `dashboards/report` puts every view's chart on one static page.
 
 Analysts query the views while they refresh, so a refresh is `concurrently`: readers keep
 their snapshot and never wait. That needs a populated view with a unique index, so the first
@@ -184,7 +184,7 @@ def _row_count(conn, view: DashboardView) -> int | None:
     group_name=keys.DASHBOARDS,
     kinds={"html"},
     owners=keys.ML_PLATFORM,
-    description="A static page, $PLATFORM_HOME/reports/index.html, with the four dashboard "
+    description="A static page, $PLATFORM_HOME/reports/index.html, with the dashboard "
     "charts, each view's row count and when it was last refreshed.",
 )
 def dashboard_report(context: dg.AssetExecutionContext, postgres: PostgresResource):
