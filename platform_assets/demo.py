@@ -56,10 +56,10 @@ def simulate(
         if observe_every > 0:
             _observe(conn, history, params | {"observed_through": None}, observe_every)
         counts = write_ops(conn, ops_as_of(history, history.end), params)
-    print("  ops: " + ", ".join(f"{rows:,} {name}" for name, rows in counts.items()))
+    print(f"  ops, simulated and written in {time.perf_counter() - started:.1f}s: "
+          + ", ".join(f"{rows:,} {name}" for name, rows in counts.items()))
     planted = ", ".join(f"{kind} {n:,}" for kind, n in history.planted.items())
     print(f"  planted changes: {planted}")
-    print(f"simulated and written in {time.perf_counter() - started:.1f}s")
     return True
 
 
@@ -158,23 +158,24 @@ def _train() -> None:
               f"checks failed, so nothing downstream of them was trained: {', '.join(failed)}")
 
 
-def _score(day: date) -> None:
-    """Score `day` with the production models (the nightly job's predictions step)."""
+def _score(first: date, last: date) -> None:
+    """Score `last` with the production models (the nightly job's predictions step), then the
+    drift statistics of every day against the references of the models just trained."""
     import dagster as dg
 
     from platform_assets.instance import run_partitions
-    from platform_assets.jobs import NIGHTLY_REFRESH
+    from platform_assets.jobs import DRIFT_KEYS, NIGHTLY_REFRESH
 
-    key = day.isoformat()
-    result = run_partitions(
-        NIGHTLY_REFRESH, key, key, selection=dg.AssetSelection.groups(keys.PREDICTIONS)
+    print(f"scoring {last} (ml.predictions), then the drift statistics of {first}..{last}")
+    runs = (
+        (last, dg.AssetSelection.groups(keys.PREDICTIONS)),
+        (first, dg.AssetSelection.assets(*DRIFT_KEYS)),
     )
-    if not result.success:
-        raise CliError(f"scoring run {result.run_id} failed; open it in the UI (make ui)")
-    scored = [event.event_specific_data.materialization.metadata
-              for event in result.get_asset_materialization_events()]
-    print(f"  scored {key} (ml.predictions): " + ", ".join(
-        f"{meta['model'].value} mean {meta['mean_score'].value}" for meta in scored))
+    for start, selection in runs:
+        result = run_partitions(NIGHTLY_REFRESH, start.isoformat(), last.isoformat(),
+                                selection=selection)
+        if not result.success:
+            raise CliError(f"run {result.run_id} failed; {RUN_FAILED}")
 
 
 def _dashboards() -> None:
@@ -182,7 +183,7 @@ def _dashboards() -> None:
     from platform_assets.jobs import DASHBOARD_REFRESH
     from platform_assets.settings import platform_home
 
-    print(f"\nrunning {DASHBOARD_REFRESH}: database stats, analytics views, charts, report")
+    print(f"running {DASHBOARD_REFRESH}: database stats, analytics views, charts, report")
     result = run_job(DASHBOARD_REFRESH)
     if not result.success:
         raise CliError(f"run {result.run_id} failed; {RUN_FAILED}")
@@ -201,7 +202,7 @@ def _example_search() -> None:
 
 def _summary(since: datetime) -> None:
     with cli_connection() as conn:
-        print("\nWhat was built, rows per schema (each step's rows are above):")
+        print("What was built, rows per schema (each step's rows are above):")
         tables = conn.execute(load_sql("demo/tables"), {"schemas": SUMMARY_SCHEMAS}).fetchall()
         per_schema: dict[str, list[int]] = {}
         for schema, name in tables:
@@ -229,11 +230,8 @@ def _summary(since: datetime) -> None:
         reasons = ", ".join(f"{reason} {count:,}" for _, reason, count in rejected[:3])
         print(f"Rejected rows (quality.rejected_rows, by reason there): {total:,}"
               + (f"; most: {reasons}" if reasons else ""))
-    print(
-        "\nNext: make ui (Dagster UI on http://127.0.0.1:3000); .venv/bin/platform-assets models "
-        'show churn_risk;\n  .venv/bin/platform-assets search "smelly bin"; psql '
-        '"$(.venv/bin/platform-assets db url)"; make test'
-    )
+    print("\nNext: make ui (http://127.0.0.1:3000); .venv/bin/platform-assets status | models "
+          'show churn_risk | search "smelly bin"; make test')
 
 
 def _registry() -> None:
@@ -265,9 +263,9 @@ def cmd_demo(args: argparse.Namespace) -> None:
     else:
         run_range(first, last, _data_assets())  # predictions need the models trained next
     _train()
-    _score(last)
+    _score(first, last)
     _dashboards()
     _example_search()
     _summary(since)
     _registry()
-    print(f"\ndemo finished in {time.perf_counter() - started:.1f}s")
+    print(f"demo finished in {time.perf_counter() - started:.1f}s")
