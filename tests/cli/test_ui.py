@@ -71,6 +71,7 @@ def test_ui_serves_the_ingest_group_with_daily_partitions(db_url, tmp_path):
         "registry_alerts": "RUNNING",
         "check_failure_alerts": "RUNNING",
         "freshness_alerts": "RUNNING",
+        "drift_alerts": "RUNNING",
     }
     groups = {n["groupName"] for n in nodes}
     assert {"ingest", "features", "training", "models", "predictions", "dashboards"} <= groups
