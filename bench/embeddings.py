@@ -35,6 +35,10 @@ TEXTS = 100_000  # the staged range is the fewest days from the start holding th
 COMPARE_TEXTS = TEXTS
 BLOCKS = 8
 QUERIES, WARMUP_QUERIES, K = 200, 10, 10
+# The ONNX backends against bare torch: the first ONNX_TEXTS notes, in ONNX_BLOCKS blocks, each
+# block encoded by the three sides in a rotating order (the machine's load falls on all alike).
+ONNX_TEXTS, ONNX_BLOCKS = 4000, 4
+ONNX_BACKENDS = ("onnx", "onnx-int8")
 WARMUP_TEXTS = 1024  # encoded by both models before timing: torch's kernels warm per shape
 FILTER_SHARE = 0.10
 TIE_EPSILON = 1e-6  # a hit no farther than the exact 10th distance (+ this) counts as found
@@ -51,6 +55,12 @@ TARGETS = {
     "recall_at_10_filtered": Target("value", ">=", 0.95),
     "search_p95_ms": Target("value", "<=", 20, "ms"),
     "search_filtered_p95_ms": Target("value", "<=", 20, "ms"),
+    "onnx_texts_per_s": Target("ratio", ">=", 2.0),
+    "onnx_int8_texts_per_s": Target("ratio", ">=", 2.0),
+    "onnx_min_cosine": Target("value", ">=", 0.99),
+    "onnx_int8_min_cosine": Target("value", ">=", 0.99),
+    "onnx_recall_at_10": Target("value", ">=", 0.95),
+    "onnx_int8_recall_at_10": Target("value", ">=", 0.95),
 }
 NOTES = """
 Texts: `simulate(customers=20000, days=365, seed=11, end_date=2026-11-22, dirty_fraction=0)`;
@@ -96,6 +106,15 @@ distance is no larger than the exact 10th distance (+1e-6): templated notes repe
 events often tie at the 10th distance and the exact query's event_id tie-break is arbitrary;
 recall_at_10_by_id is the plain id overlap. Latency ratios = exact-scan time / search time
 (above 1: the index is faster).
+ONNX backends (`EmbeddingModel(backend="onnx" | "onnx-int8")`, the same weights exported once
+with torch.onnx and run by ONNX Runtime; int8 = per-channel dynamic quantization of every
+MatMul): the first 4,000 in-scope notes of the staged range in 4 blocks of 1,000, each block
+encoded by bare torch encode (as above), onnx and onnx-int8 in a rotating order; rate = texts /
+summed seconds, ratio = backend rate / torch rate. onnx_export_seconds = the one-time export
+into an empty cache (int8 includes its fp32 export). *_min_cosine = the smallest cosine between
+a text's backend vector and its torch vector. *_recall_at_10: the 200 held-out queries against
+the 4,000 notes, each side searching its own vectors exactly; a hit counts when its torch
+distance is no larger than the torch top 10's 10th (+1e-6), as for the index above.
 """
 
 
@@ -319,6 +338,92 @@ def compare(ctx: Context, url: str, data: Data, models: Models) -> Throughput:
     return out
 
 
+# --- ONNX backends ----------------------------------------------------------------------------
+
+def onnx_texts(data: Data) -> list[str]:
+    """The first ONNX_TEXTS in-scope notes of the staged range, in staging order."""
+    from platform_assets.embeddings.scope import EMBEDDED_EVENT_TYPES
+
+    in_scope = pc.is_in(data.staged["event_type"], pa.array(EMBEDDED_EVENT_TYPES))
+    notes = data.staged.filter(in_scope)["description"].drop_null().to_pylist()
+    return notes[:ONNX_TEXTS]
+
+
+def onnx_backends(ctx: Context, texts: list[str], queries: list[str], bare: Any,
+                  encode_kwargs: dict[str, Any], warmup: list[str]) -> dict[str, Any]:
+    """Bare torch encode vs the ONNX backends on the same texts, blocks in a rotating order."""
+    import tempfile
+
+    from platform_assets.embeddings.model import EmbeddingModel
+
+    sides = ["torch", *ONNX_BACKENDS]
+    out: dict[str, Any] = {"texts": len(texts), "seconds": dict.fromkeys(sides, 0.0)}
+    with tempfile.TemporaryDirectory(prefix="bench-onnx-") as cache:
+        models = {}
+        for backend in ONNX_BACKENDS:
+            models[backend] = EmbeddingModel(backend=backend, onnx_dir=cache)
+            started = time.perf_counter()
+            models[backend].dimensions()  # exports into the empty cache, then loads
+            out[f"{backend}_export_s"] = time.perf_counter() - started
+            models[backend].encode(warmup)
+        vectors: dict[str, list[np.ndarray]] = {side: [] for side in sides}
+        blocks = np.array_split(np.arange(len(texts)), ONNX_BLOCKS)
+        for number, block in enumerate(blocks):
+            chunk = [texts[i] for i in block]
+            order = sides[number % len(sides):] + sides[:number % len(sides)]
+            for side in order:
+                started = time.perf_counter()
+                if side == "torch":
+                    got = np.asarray(bare.encode(chunk, **encode_kwargs), dtype=np.float32)
+                else:
+                    got = models[side].encode(chunk).vectors
+                out["seconds"][side] += time.perf_counter() - started
+                vectors[side].append(got)
+            ctx.log(f"  onnx block {number + 1}/{len(blocks)}: " + ", ".join(
+                f"{side} {len(chunk) / (out['seconds'][side] / (number + 1)):,.0f}/s"
+                for side in sides))
+        reference = np.vstack(vectors["torch"])
+        torch_queries = np.asarray(bare.encode(queries, **encode_kwargs), dtype=np.float32)
+        for backend in ONNX_BACKENDS:
+            got = np.vstack(vectors[backend])
+            out[f"{backend}_min_cosine"] = float((got * reference).sum(axis=1).min())
+            out[f"{backend}_recall"] = _recall_at_k(
+                reference, torch_queries, got, models[backend].encode(queries).vectors)
+    ctx.log("  onnx: " + ", ".join(
+        f"{side} {len(texts) / seconds:,.0f} texts/s" for side, seconds in out["seconds"].items())
+        + "; " + ", ".join(f"{b} min cosine {out[f'{b}_min_cosine']:.4f} recall@10 "
+                           f"{out[f'{b}_recall']:.3f}" for b in ONNX_BACKENDS))
+    return out
+
+
+def _recall_at_k(corpus: np.ndarray, queries: np.ndarray, other_corpus: np.ndarray,
+                 other_queries: np.ndarray) -> float:
+    """Share of the other side's top K found in torch's (ties at torch's Kth distance count)."""
+    distances = 1.0 - queries @ corpus.T
+    kth = np.sort(distances, axis=1)[:, K - 1]
+    theirs = np.argsort(1.0 - other_queries @ other_corpus.T, axis=1, kind="stable")[:, :K]
+    found = np.take_along_axis(distances, theirs, axis=1) <= kth[:, None] + TIE_EPSILON
+    return float(found.mean())
+
+
+def onnx_figures(add, onnx: dict[str, Any]) -> list[dict[str, Any]]:
+    torch_rate = onnx["texts"] / onnx["seconds"]["torch"]
+    rows = [add("onnx_compared_texts", onnx["texts"], "texts"),
+            add("onnx_torch_texts_per_s", torch_rate, "texts/s")]
+    for backend in ONNX_BACKENDS:
+        name = backend.replace("-", "_")
+        rate = onnx["texts"] / onnx["seconds"][backend]
+        rows += [
+            add(f"{name}_texts_per_s", rate, "texts/s",
+                baseline="bare SentenceTransformer.encode (torch), same texts",
+                baseline_value=torch_rate, ratio=rate_ratio(rate, torch_rate)),
+            add(f"{name}_min_cosine", onnx[f"{backend}_min_cosine"], ""),
+            add(f"{name}_recall_at_10", onnx[f"{backend}_recall"], ""),
+            add(f"{name}_export_seconds", onnx[f"{backend}_export_s"], "s"),
+        ]
+    return rows
+
+
 # --- index build and re-run ------------------------------------------------------------------
 
 def build_index(ctx: Context, url: str) -> dict[str, Any]:
@@ -518,6 +623,8 @@ def run(ctx: Context) -> list[dict[str, Any]]:
             "and search")
     data = generate(ctx)
     models = load_models(ctx, data.warmup)
+    onnx = onnx_backends(ctx, onnx_texts(data), data.queries, models.bare, models.encode_kwargs,
+                         data.warmup)
     with fresh_server("bench-embeddings-") as url:
         with psycopg.connect(url) as conn:
             version = conn.execute("show server_version").fetchone()[0]
@@ -534,11 +641,12 @@ def run(ctx: Context) -> list[dict[str, Any]]:
             raise RuntimeError(f"{index['stored']:,} vectors stored, {data.texts:,} texts staged")
         again = rerun(ctx, url, data, models)
         searches = measure_search(ctx, url, data, models)
-    return figures(ctx, data, throughput, index, again, searches)
+    return figures(ctx, data, throughput, index, again, searches, onnx)
 
 
 def figures(ctx: Context, data: Data, tp: Throughput, index: dict[str, Any],
-            again: dict[str, Any], searches: dict[str, Any]) -> list[dict[str, Any]]:
+            again: dict[str, Any], searches: dict[str, Any],
+            onnx: dict[str, Any]) -> list[dict[str, Any]]:
     scale = (f"simulate(customers={CUSTOMERS}, days={DAYS}, seed={SEED}, end_date={END_DATE}, "
              f"dirty_fraction=0): {data.staged.num_rows:,} service_events staged "
              f"({data.first}..{data.last}), {data.texts:,} non-pickup notes embedded; asset vs "
@@ -598,4 +706,4 @@ def figures(ctx: Context, data: Data, tp: Throughput, index: dict[str, Any],
             add(f"search{suffix}_uses_hnsw", int(searches[f"{label}_uses_index"]), ""),
         ]
     rows.append(add("filter_share", searches["share"], ""))
-    return rows
+    return rows + onnx_figures(add, onnx)
