@@ -3,12 +3,16 @@
 (Test modules must not import from `conftest`: several directories have one, and which module
 answers to that name depends on collection order.)"""
 
+import functools
+import importlib.util
 import os
 import signal
 import socket
 import subprocess
 import threading
+import warnings
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 import dagster as dg
 import psycopg
@@ -128,3 +132,50 @@ def run_together(target, calls: Iterable[tuple], timeout: float = 300) -> list[E
     for thread in threads:
         thread.join(timeout=timeout)
     return errors
+
+
+@functools.cache
+def models_world():
+    """tests/models/conftest.py as a plain module (its World class and world parameters),
+    loaded on first use so that collecting a directory imports no definitions."""
+    path = Path(__file__).resolve().parent / "models" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("models_world", path)
+    module = importlib.util.module_from_spec(spec)
+    with warnings.catch_warnings():  # loading the definitions inside a test warns of betas
+        warnings.simplefilter("ignore", dg.BetaWarning)
+        spec.loader.exec_module(module)
+    return module
+
+
+def small_world(server_url: str, new_database, template_db: str, name: str,
+                view: dg.AssetKey, artifacts: Path) -> str:
+    """The models tests' world template when they built it this session; else the same
+    simulation built as `name` with ingest and `view` only (a Dagster run over 150 days costs
+    minutes, most of it embedding notes that these tests do not read)."""
+    from platform_assets.embeddings.model import EmbeddingModel
+    from platform_assets.partitions import range_tags
+    from platform_assets.resources import ArtifactStore, PostgresResource
+
+    models = models_world()
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        built = conn.execute("select 1 from pg_database where datname = %s",
+                             (models.WORLD,)).fetchone()
+    if built:
+        return models.WORLD
+    url = new_database(name, template_db)
+    size = (models.CUSTOMERS, models.DAYS, models.SEED, models.END)
+    with psycopg.connect(url, autocommit=True) as conn:
+        models.write_ops(conn, models.simulate(*size), models.simulation_params(*size))
+    result = dg.materialize(
+        list(models.defs.assets),
+        instance=dg.DagsterInstance.ephemeral(),
+        selection=dg.AssetSelection.groups("ingest") | dg.AssetSelection.assets(view),
+        tags=range_tags(models.FIRST_DAY, models.END.isoformat()),
+        resources={
+            "postgres": PostgresResource(database_url=url),
+            "artifacts": ArtifactStore(root=str(artifacts)),
+            "embedding_model": EmbeddingModel(),
+        },
+    )
+    assert result.success
+    return name
