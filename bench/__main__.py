@@ -47,9 +47,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def write(new_rows: list[dict[str, Any]], facts: dict[str, str],
+          ran: list[str] | None = None) -> None:
+    """Merge rows into results.json and rewrite RESULTS.md, under the file's lock.
+
+    `ran`: benchmarks whose every old row goes (a finished run); without it each row replaces
+    its own metric's (a phase of a long benchmark, written as soon as it is measured).
+    """
+    with results.exclusive():
+        existing = results.load()
+        rows = (results.merge(existing, new_rows, ran) if ran is not None
+                else results.upsert(existing, new_rows))
+        results.save(rows)
+        targets, notes = targets_and_notes()
+        results.RESULTS_MD.write_text(
+            results.render(rows, machine.describe(facts), targets, notes, list(BENCHMARKS))
+        )
+
+
 def run_one(name: str, args: argparse.Namespace, facts: dict[str, str]) -> list[dict[str, Any]]:
     """Run one benchmark; a failure becomes an `error` row so the file says what went wrong."""
-    ctx = Context(args, facts=facts)
+    ctx = Context(args, facts=facts, publish=lambda rows: write(rows, facts))
     started = time.perf_counter()
     try:
         rows = load(name).run(ctx)
@@ -100,13 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     facts: dict[str, str] = {"Load at start": machine.load_average()}
     new_rows = [r for name in names for r in run_one(name, args, facts)]
     facts["Load at end"] = machine.load_average()
-    all_rows = results.merge(results.load(), new_rows, names)
-    results.save(all_rows)
-    targets, notes = targets_and_notes()
-    results.RESULTS_MD.write_text(
-        results.render(all_rows, machine.describe(facts), targets, notes, list(BENCHMARKS))
-    )
-    summary(new_rows, targets)
+    write(new_rows, facts, ran=names)
+    summary(new_rows, targets_and_notes()[0])
     return 1 if any(r["metric"] == results.ERROR_METRIC for r in new_rows) else 0
 
 

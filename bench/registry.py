@@ -8,6 +8,7 @@ one by adding a line to `BENCHMARKS`.
 
 import argparse
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import ModuleType
@@ -37,6 +38,10 @@ class Context:
     measured_at: str = field(default_factory=now_iso)
     # Facts learnt while measuring (e.g. the server version) that RESULTS.md's header shows.
     facts: dict[str, str] = field(default_factory=dict)
+    # Writes a long benchmark's rows to results.json as each phase finishes (run one cut short
+    # still leaves its figures); `run`'s return value still has the final say.
+    publish: Callable[[list[dict]], None] = lambda rows: None
+
 
     def log(self, message: str) -> None:
         """Progress lines, flushed at once: some benchmarks run for minutes."""

@@ -9,9 +9,11 @@ the failure text. Running a subset replaces only that subset's rows, so the file
 the latest measurement of every benchmark.
 """
 
+import fcntl
 import json
 import operator
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -93,8 +95,32 @@ def merge(
     return [r for r in existing if r["benchmark"] not in ran] + list(new)
 
 
+def upsert(
+    existing: Iterable[dict[str, Any]], new: Iterable[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A phase's rows: each replaces the row of its benchmark and metric in place, or is added.
+
+    Rows of the same benchmark measured at another scale go: a section never mixes the figures
+    of a run cut short with an older run's at a different size.
+    """
+    new = list(new)
+    scales = {r["benchmark"]: r["scale"] for r in new}
+    fresh = {(r["benchmark"], r["metric"]): r for r in new}
+    rows = [fresh.pop((r["benchmark"], r["metric"]), r) for r in existing
+            if scales.get(r["benchmark"], r["scale"]) == r["scale"]]
+    return rows + list(fresh.values())
+
+
 def save(rows: list[dict[str, Any]], path: Path = RESULTS_JSON) -> None:
     path.write_text(json.dumps(rows, indent=2) + "\n")
+
+
+@contextmanager
+def exclusive(path: Path = RESULTS_JSON) -> Iterator[None]:
+    """Hold the results file's lock: two benchmarks running at once read-modify-write it."""
+    with open(path.with_name(path.name + ".lock"), "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
 
 def fmt(value: Any) -> str:
