@@ -12,7 +12,7 @@ import dagster as dg
 from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 from dagster_celery import celery_executor
 
-from platform_assets.definitions import defs as platform_defs
+from platform_assets import definitions as platform
 
 BROKER_ENV = "CELERY_BROKER_URL"
 BACKEND_ENV = "CELERY_RESULT_BACKEND"
@@ -46,12 +46,12 @@ def on_celery(job):
 
 
 defs = dg.Definitions(
-    assets=platform_defs.assets,
-    asset_checks=platform_defs.asset_checks,
-    jobs=[on_celery(job) for job in platform_defs.jobs],
-    schedules=platform_defs.schedules,
-    sensors=platform_defs.sensors,
-    resources=platform_defs.resources,
-    loggers=platform_defs.loggers,
-    executor=platform_defs.executor,
+    assets=platform.defs.assets,
+    asset_checks=platform.defs.asset_checks,
+    jobs=[on_celery(job) for job in platform.defs.jobs],
+    schedules=platform.defs.schedules,
+    sensors=platform.defs.sensors,
+    resources=platform.defs.resources,
+    loggers=platform.defs.loggers,
+    executor=platform.defs.executor,
 )

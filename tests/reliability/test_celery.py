@@ -250,6 +250,18 @@ def test_the_celery_code_location_runs_the_platform_jobs_on_celery(job_name, mon
     assert job.asset_layer.executable_asset_keys == platform_job.asset_layer.executable_asset_keys
 
 
+def test_the_celery_workspace_loads(tmp_path):
+    """What `dagster dev -w deploy/celery/workspace.yaml` loads (a module with two Definitions
+    in scope fails unless the workspace names the attribute)."""
+    env = dict(os.environ, DAGSTER_HOME=str(tmp_path))
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dagster"), "definitions", "validate",
+         "-w", str(CELERY_DIR / "workspace.yaml")],
+        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_the_celery_instance_config_loads(monkeypatch, tmp_path):
     from dagster._core.instance.config import dagster_instance_config
 
