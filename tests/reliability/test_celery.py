@@ -123,6 +123,7 @@ class Cluster:
         self.env = env
         self.logs = logs
         self.workers: dict[str, subprocess.Popen] = {}
+        self.others: list[subprocess.Popen] = []  # ended with the workers
 
     def start_workers(self, *names: str) -> None:
         """Create the broker's tables, then start the workers (`wait_ready` waits for them)."""
@@ -170,6 +171,9 @@ class Cluster:
     def stop(self) -> None:
         for name in self.workers:
             self.kill_worker(name)
+        for process in self.others:
+            if process.poll() is None:
+                kill(process)
 
 
 @pytest.fixture
@@ -306,15 +310,12 @@ def test_a_worker_killed_mid_step_is_survived_by_reexecution_from_failure(
                 env=cluster.env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT, text=True, start_new_session=True,
             )
-            try:
-                wait_for(lambda: blocked_on(watch, "pg_advisory_xact_lock") == 1,
-                         workers=(orchestrator,))
-                (run,) = instance.get_runs()
-                victim = cluster.worker_of(step_pids(instance, run.run_id)[BLOCKED_STEP])
-                cluster.kill_worker(victim)
-            except BaseException:
-                print(kill(orchestrator))
-                raise
+            cluster.others.append(orchestrator)
+            wait_for(lambda: blocked_on(watch, "pg_advisory_xact_lock") == 1,
+                     workers=(orchestrator,))
+            (run,) = instance.get_runs()
+            victim = cluster.worker_of(step_pids(instance, run.run_id)[BLOCKED_STEP])
+            cluster.kill_worker(victim)
             blocker.rollback()
         wait_for(lambda: platform_sessions(watch) == 0, timeout=30)  # its transaction is gone
         (survivor,) = set(cluster.workers) - {victim}
