@@ -304,12 +304,13 @@ def test_a_worker_killed_mid_step_is_survived_by_reexecution_from_failure(
     with dagster_instance() as instance, psycopg.connect(db_url, autocommit=True) as watch:
         with psycopg.connect(db_url) as blocker:  # not autocommit: held until rollback
             blocker.execute("select pg_advisory_xact_lock(hashtext(%s))", (BLOCKED_LOCK,))
-            orchestrator = subprocess.Popen(
-                [sys.executable, "-c", ORCHESTRATOR, str(CELERY_DIR), json.dumps(tags),
-                 json.dumps([key.path for key in keys])],
-                env=cluster.env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, text=True, start_new_session=True,
-            )
+            with (cluster.logs / "orchestrator.log").open("w") as log:  # a pipe could fill
+                orchestrator = subprocess.Popen(
+                    [sys.executable, "-c", ORCHESTRATOR, str(CELERY_DIR), json.dumps(tags),
+                     json.dumps([key.path for key in keys])],
+                    env=cluster.env, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
             cluster.others.append(orchestrator)
             wait_for(lambda: blocked_on(watch, "pg_advisory_xact_lock") == 1,
                      workers=(orchestrator,))
@@ -325,7 +326,7 @@ def test_a_worker_killed_mid_step_is_survived_by_reexecution_from_failure(
         wait_for(lambda: steps_in_flight(instance, run.run_id) == {BLOCKED_STEP},
                  workers=(orchestrator,))
         time.sleep(3)  # three ticks of the executor's loop
-        assert orchestrator.poll() is None
+        assert orchestrator.poll() is None, cluster.log("orchestrator")
         assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.STARTED
         assert steps_in_flight(instance, run.run_id) == {BLOCKED_STEP}
 
