@@ -40,6 +40,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                       help="customers simulated for platform_load (default 20,000: scale M)")
     load.add_argument("--load-days", type=int, default=365,
                       help="days simulated for platform_load (default 365: scale M)")
+    load.add_argument("--load-run-dir", default=None,
+                      help="where platform_load keeps its database and state (default: "
+                      "$TMPDIR/bench-platform-load)")
+    load.add_argument("--load-resume", action="store_true",
+                      help="carry on a platform_load run of the same scale after its last "
+                      "finished phase, instead of starting afresh")
     args = parser.parse_args(argv)
     unknown = [name for name in args.names if name not in BENCHMARKS]
     if unknown:

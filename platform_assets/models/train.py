@@ -77,6 +77,13 @@ def _estimator(spec: ModelSpec):
                                          **spec.hyperparameters)
 
 
+def trainable(train: pd.DataFrame, columns: list[str]) -> list[str]:
+    """The columns with at least one value in the training rows. One without any (say, note
+    topics before the first topic fit) carries nothing to learn from, and sklearn's binning
+    fails on it; the bundle lists only the columns it was trained on, so scoring uses the same."""
+    return [c for c in columns if train[c].notna().any()]
+
+
 def fit(spec: ModelSpec, dataset: Dataset) -> Trained:
     frame = dataset.frame
     train = frame[frame["split"] == "train"]
@@ -84,7 +91,7 @@ def fit(spec: ModelSpec, dataset: Dataset) -> Trained:
         raise ValueError(f"{spec.name}: dataset {dataset.version} has no training rows")
     if spec.classifier and train["label"].nunique() < 2:
         raise ValueError(f"{spec.name}: training rows hold one class only")
-    columns = list(spec.features or feature_columns(frame, spec.task.entity_key))
+    columns = trainable(train, spec.features or feature_columns(frame, spec.task.entity_key))
     categories = categories_of(train, columns)
     started = time.perf_counter()
     estimator = _estimator(spec).fit(design(train, columns, categories), train["label"])

@@ -71,3 +71,24 @@ def test_design_fixes_columns_and_categories():
     assert matrix["v__tier"].isna().all()  # an unseen category scores as missing
     with pytest.raises(KeyError, match="v__tier"):
         design(scoring.drop(columns="v__tier"), columns, categories)
+
+
+def test_a_feature_without_any_training_value_is_left_out_of_the_model():
+    """Note topics before the first topic fit are all null: sklearn's binning fails on such a
+    column, and it has nothing to teach, so the model trains on the others and says so."""
+    from platform_assets.models.specs import MODEL_SPECS
+    from platform_assets.models.train import Dataset, fit
+
+    spec = MODEL_SPECS["demand_forecast"]
+    n = 300
+    frame = pd.DataFrame({
+        "bin_id": [f"b{i}" for i in range(n)],
+        "split": np.select([np.arange(n) < 200, np.arange(n) < 250], ["train", "valid"], "test"),
+        "bin_daily__kg_collected_7d": RNG.gamma(2.0, 10.0, n),
+        "customer_topics_daily__topic_0_30d": np.where(np.arange(n) < 200, np.nan, 0.5),
+    })
+    frame["label"] = frame["bin_daily__kg_collected_7d"] * 1.1
+    dataset = Dataset(task=spec.name, version="v1", feature_views={}, frame=frame)
+    trained = fit(spec, dataset)
+    assert trained.bundle.features == ["bin_daily__kg_collected_7d"]
+    assert trained.metrics["test"]["rows"] == 50
