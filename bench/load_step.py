@@ -3,7 +3,8 @@
 Run as a child of `bench/measure_child.py` (which records the process's peak memory), against
 the PLATFORM_HOME / DATABASE_URL in the environment. KIND is `range JOB FIRST LAST` (a
 partitioned job over a range as one run), `job JOB` (an unpartitioned job) or `simulate
-CUSTOMERS DAYS END`. Writes {"wall_s", "steps": {step: seconds}, "run_id", "success"}.
+CUSTOMERS DAYS END`. Writes {"wall_s", "steps": {step: seconds}, "outside": {part: seconds},
+"run_id", "success"}.
 """
 
 import json
@@ -30,6 +31,31 @@ def step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
     return took
 
 
+def outside_parts(instance: dg.DagsterInstance, run_id: str, started_at: float,
+                  ended_at: float) -> dict[str, float]:
+    """Where the time outside step compute went: before the first STEP_START (definitions
+    import, instance, run creation, planning, resource set-up), between one step's end and the
+    next step's start, and after the last step's end (run end events); epoch seconds in."""
+    starts, ends = [], []
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is None:
+            continue
+        if event.event_type == dg.DagsterEventType.STEP_START:
+            starts.append(entry.timestamp)
+        elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS,
+                                  dg.DagsterEventType.STEP_FAILURE):
+            ends.append(entry.timestamp)
+    if not starts or not ends:
+        return {}
+    # In-process steps run one after another: each gap is from one end to the next start.
+    gaps = sum(max(0.0, start - end) for start, end in zip(sorted(starts)[1:], sorted(ends),
+                                                          strict=False))
+    return {"before_first_step": round(min(starts) - started_at, 3),
+            "between_steps": round(gaps, 3),
+            "after_last_step": round(ended_at - max(ends), 3)}
+
+
 def main(argv: list[str]) -> int:
     report, kind, args = Path(argv[1]), argv[2], argv[3:]
     from platform_assets.db.migrate import migrate
@@ -50,11 +76,13 @@ def main(argv: list[str]) -> int:
         out = {"wall_s": time.perf_counter() - started, "steps": {}, "run_id": None,
                "success": True}
     else:
+        started_at = time.time()
         instance = dagster_instance()
         result = (run_partitions(args[0], args[1], args[2], instance) if kind == "range"
                   else run_job(args[0], instance))
         wall = round(time.perf_counter() - started, 3)
         out = {"wall_s": wall, "steps": step_seconds(instance, result.run_id),
+               "outside": outside_parts(instance, result.run_id, started_at, started_at + wall),
                "run_id": result.run_id, "success": result.success}
     report.write_text(json.dumps(out))
     return 0 if out["success"] else 1

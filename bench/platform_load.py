@@ -82,7 +82,9 @@ autovacuum, checkpointer; shared buffers count in every process that touched the
 0.5 s while the phase ran. `db_size_mib` is `pg_database_size` of the platform database after
 the phase. "Outside steps" is 1 - (sum of step times, STEP_START to STEP_SUCCESS) / wall time of
 the run: process and run start-up, planning, resource set-up and the events between steps; the
-per-partition materialization events a range step stores are inside its step time. During the
+per-partition materialization events a range step stores are inside its step time; the
+`outside_*` rows split it into before the first step starts (definitions import, instance, run
+creation, planning, resource set-up), between steps, and after the last step. During the
 nightly run, 20 sessions connected as the `analyst` role each send one of the README's analyst
 queries every 2 s (10 queries/s in all; a query that overruns its slot delays only its own
 session's next one); their latencies and errors are reported, and the bench process that runs
@@ -339,6 +341,8 @@ def rows_from(state: dict[str, Any]) -> list[dict[str, Any]]:
             add(f"{phase}_steps", len(steps), "steps")
             add(f"{phase}_outside_steps_seconds", round(wall - inside, 1), "s")
             add(f"{phase}_outside_steps_share", round(1 - inside / wall, 3), "share")
+            for part, seconds in report.get("outside", {}).items():
+                add(f"{phase}_outside_{part}_seconds", round(seconds, 1), "s")
             slowest = sorted(steps.items(), key=lambda kv: -kv[1])[:3]
             add(f"{phase}_slowest_steps", ", ".join(f"{k} {v:.1f} s" for k, v in slowest),
                 "text")
