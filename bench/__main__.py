@@ -46,6 +46,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     load.add_argument("--load-resume", action="store_true",
                       help="carry on a platform_load run of the same scale after its last "
                       "finished phase, instead of starting afresh")
+    nights = parser.add_argument_group("nights_l")
+    nights.add_argument("--nights-base-customers", type=int, default=2_000,
+                        help="customers simulated before the copies (default 2,000)")
+    nights.add_argument("--nights-factor", type=int, default=100,
+                        help="copies of the simulated world, the original included (default 100:"
+                        " 2,000 x 100 = scale L's 200,000 customers)")
+    nights.add_argument("--nights-days", type=int, default=365,
+                        help="days of history before the measured night (default 365)")
+    nights.add_argument("--nights-run-dir", default=None,
+                        help="where nights_l keeps its database and state (default: "
+                        "$TMPDIR/bench-nights-l)")
+    nights.add_argument("--nights-resume", action="store_true",
+                        help="carry on a nights_l run of the same scale after its last finished "
+                        "phase (or table of the multiply), instead of starting afresh")
     args = parser.parse_args(argv)
     unknown = [name for name in args.names if name not in BENCHMARKS]
     if unknown:

@@ -21,6 +21,7 @@ BENCHMARKS: dict[str, str] = {
     "models_vs_oracle": "bench.models_vs_oracle",
     "training_pit": "bench.training_pit",
     "platform_load": "bench.platform_load",
+    "nights_l": "bench.nights_l",
     "nightly_history": "bench.nightly_history",
     "explain": "bench.explain",
 }

@@ -24,6 +24,9 @@ RESULTS_MD = BENCH_DIR / "RESULTS.md"
 FIELDS = ("benchmark", "metric", "value", "unit", "baseline", "baseline_value", "ratio", "scale",
           "measured_at")
 ERROR_METRIC = "error"
+# A row whose value is multi-line text (a query plan, a listing): shown after its section's
+# table, as a block of its own.
+BLOCK_UNIT = "block"
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt, "==": operator.eq,
@@ -168,8 +171,11 @@ def render_benchmark(
     figures = [r for r in rows if r["metric"] != ERROR_METRIC]
     for error in errors:
         lines += ["**Failed:**", "", "```", str(error["value"]).strip(), "```", ""]
-    if figures:
-        lines += _table(figures, targets) + [""]
+    table = [r for r in figures if r["unit"] != BLOCK_UNIT]
+    if table:
+        lines += _table(table, targets) + [""]
+    for block in (r for r in figures if r["unit"] == BLOCK_UNIT):
+        lines += [f"**{block['metric']}**", "", "```", str(block["value"]).strip("\n"), "```", ""]
     if notes:
         lines += [notes.strip(), ""]
     return lines
