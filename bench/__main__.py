@@ -12,7 +12,7 @@ import traceback
 from typing import Any
 
 from bench import machine, results
-from bench.registry import BENCHMARKS, Context, load
+from bench.registry import BENCHMARKS, EXPLICIT_ONLY, Context, load
 
 _ERROR_TAIL_LINES = 15
 
@@ -20,7 +20,8 @@ _ERROR_TAIL_LINES = 15
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("names", nargs="*", metavar="NAME",
-                        help=f"benchmarks to run (default: all of {', '.join(BENCHMARKS)})")
+                        help="benchmarks to run (default: all but "
+                        f"{', '.join(sorted(EXPLICIT_ONLY))}, which run only when named)")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     bulk = parser.add_argument_group("bulk_write")
     bulk.add_argument("--bulk-source", choices=["auto", "simulator", "synthetic"], default="auto",
@@ -134,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         print("\n".join(BENCHMARKS))
         return 0
-    names = args.names or list(BENCHMARKS)
+    names = args.names or [name for name in BENCHMARKS if name not in EXPLICIT_ONLY]
     facts: dict[str, str] = {"Load at start": machine.load_average()}
     new_rows = [r for name in names for r in run_one(name, args, facts)]
     facts["Load at end"] = machine.load_average()

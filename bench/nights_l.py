@@ -219,8 +219,22 @@ def run_phase(ctx: Context, phase: str, state: dict[str, Any], home: Path) -> di
     return report
 
 
+def check_disk(run_dir: Path, needed: float, what: str) -> None:
+    """Stop with a clear error before filling the disk: a full disk mid-copy costs hours."""
+    free = shutil.disk_usage(run_dir).free
+    if needed > free:
+        raise RuntimeError(
+            f"{what} needs about {needed / 1e9:.0f} GB free in {run_dir}, which has"
+            f" {free / 1e9:.0f} GB: pass --nights-run-dir on a bigger disk, or a smaller"
+            " --nights-factor (the scale label then says which scale was measured)")
+
+
 def multiply_phase(ctx: Context, state: dict[str, Any], run_dir: Path, home: Path) -> dict:
     url = server.database_url()
+    if not state["multiply_tables"]:  # before the first copy: the base is all there is
+        copies = state["factor"] - 1
+        # Each copy is about the base's size again; a fifth more for index rebuilds and WAL.
+        check_disk(run_dir, db_size_bytes(url) * copies * 1.2, f"{copies} copies of the base")
     started = time.perf_counter()
     with PostgresPeak(home) as postgres, psycopg.connect(url, autocommit=True) as conn:
         tables = multiply.multiply(conn, state["factor"], state["multiply_tables"],
