@@ -3,12 +3,13 @@
 Run as a child of `bench/measure_child.py` (which records the process's peak memory), against
 the PLATFORM_HOME / DATABASE_URL in the environment. KIND is `range JOB FIRST LAST` (a
 partitioned job over a range as one run), `job JOB` (an unpartitioned job) or `simulate
-CUSTOMERS DAYS END`. Writes {"wall_s", "steps": {step: seconds}, "outside": {part: seconds},
-"run_id", "success"}.
+CUSTOMERS DAYS END`. Writes {"wall_s", "steps": {step: seconds}, "step_peak_rss_mib": {step:
+MiB}, "outside": {part: seconds}, "run_id", "success"}.
 """
 
 import json
 import sys
+import threading
 import time
 from datetime import date
 from pathlib import Path
@@ -29,6 +30,47 @@ def step_seconds(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
         elif event.event_type in ends:
             took[event.step_key] = round(entry.timestamp - started[event.step_key], 3)
     return took
+
+
+class RssTrace:
+    """This process's resident set every SAMPLE_S seconds, with the time: in-process steps all
+    run here, so each step's peak is the largest sample between its start and end events."""
+
+    SAMPLE_S = 0.5
+
+    def __init__(self) -> None:
+        self.samples: list[tuple[float, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.SAMPLE_S):
+            for line in Path("/proc/self/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    self.samples.append((time.time(), int(line.split()[1]) * 1024))
+
+    def __enter__(self) -> "RssTrace":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def step_peaks(instance: dg.DagsterInstance, run_id: str,
+               samples: list[tuple[float, int]]) -> dict[str, int]:
+    """Each step's largest sampled resident set (MiB) between its STEP_START and its end."""
+    spans: dict[str, list[float]] = {}
+    ends = (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE)
+    for entry in instance.all_logs(run_id):
+        event = entry.dagster_event
+        if event is not None and event.event_type == dg.DagsterEventType.STEP_START:
+            spans[event.step_key] = [entry.timestamp, float("inf")]
+        elif event is not None and event.event_type in ends and event.step_key in spans:
+            spans[event.step_key][1] = entry.timestamp
+    return {step: round(max((rss for t, rss in samples if start <= t <= end), default=0) / 2**20)
+            for step, (start, end) in spans.items()}
 
 
 def outside_parts(instance: dg.DagsterInstance, run_id: str, started_at: float,
@@ -78,10 +120,12 @@ def main(argv: list[str]) -> int:
     else:
         started_at = time.time()
         instance = dagster_instance()
-        result = (run_partitions(args[0], args[1], args[2], instance) if kind == "range"
-                  else run_job(args[0], instance))
+        with RssTrace() as trace:
+            result = (run_partitions(args[0], args[1], args[2], instance) if kind == "range"
+                      else run_job(args[0], instance))
         wall = round(time.perf_counter() - started, 3)
         out = {"wall_s": wall, "steps": step_seconds(instance, result.run_id),
+               "step_peak_rss_mib": step_peaks(instance, result.run_id, trace.samples),
                "outside": outside_parts(instance, result.run_id, started_at, started_at + wall),
                "run_id": result.run_id, "success": result.success}
     report.write_text(json.dumps(out))

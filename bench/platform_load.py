@@ -85,8 +85,10 @@ autovacuum, checkpointer; shared buffers count in every process that touched the
 the phase. "Outside steps" is 1 - (sum of step times, STEP_START to STEP_SUCCESS) / wall time of
 the run: process and run start-up, planning, resource set-up and the events between steps; the
 per-partition materialization events a range step stores are inside its step time; the
-`outside_*` rows split it into before the first step starts (definitions import, instance, run
-creation, planning, resource set-up), between steps, and after the last step. During the
+`largest_steps_rss` names the steps with the largest resident set (sampled every 0.5 s in the
+run's process); the `outside_*` rows split it into before the first step starts (definitions
+import, instance, run creation, planning, resource set-up), between steps, and after the last
+step. During the
 nightly run, 20 sessions connected as the `analyst` role each send one of the README's analyst
 queries every 2 s (10 queries/s in all; a query that overruns its slot delays only its own
 session's next one); their latencies and errors are reported, and the bench process that runs
@@ -343,6 +345,10 @@ def rows_from(state: dict[str, Any]) -> list[dict[str, Any]]:
             add(f"{phase}_steps", len(steps), "steps")
             add(f"{phase}_outside_steps_seconds", round(wall - inside, 1), "s")
             add(f"{phase}_outside_steps_share", round(1 - inside / wall, 3), "share")
+            peaks = sorted(report.get("step_peak_rss_mib", {}).items(), key=lambda kv: -kv[1])
+            if peaks:
+                add(f"{phase}_largest_steps_rss", ", ".join(f"{k} {v:,} MiB" for k, v in peaks[:3]),
+                    "text")
             for part, seconds in report.get("outside", {}).items():
                 add(f"{phase}_outside_{part}_seconds", round(seconds, 1), "s")
             slowest = sorted(steps.items(), key=lambda kv: -kv[1])[:3]
