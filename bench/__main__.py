@@ -33,6 +33,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                       help="rows of the slice that pandas to_sql writes (default 50,000)")
     bulk.add_argument("--repeats", type=int, default=3,
                       help="repeats of copy_arrow and psql \\copy; the median counts (default 3)")
+    embeddings = parser.add_argument_group("embeddings")
+    embeddings.add_argument("--embeddings-onnx-only", action="store_true",
+                            help="measure only the ONNX backends against bare torch encode "
+                            "(minutes); the other embeddings rows of the last full run stay")
     demo = parser.add_argument_group("demo")
     demo.add_argument("--demo-timeout", type=float, default=1800,
                       help="seconds before a demo run is killed and recorded as failed")

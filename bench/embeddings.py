@@ -618,6 +618,24 @@ def measure_search(ctx: Context, url: str, data: Data, models: Models) -> dict[s
 
 # --- run -------------------------------------------------------------------------------------
 
+def onnx_only(ctx: Context, data: Data, onnx: dict[str, Any]) -> list[dict[str, Any]]:
+    """`--embeddings-onnx-only`: the ONNX rows measured now, the other rows of the last full run
+    kept (with their own measured_at), so a backend comparison costs minutes, not the asset's
+    half hour of encoding. The texts are the same: the simulation is seeded."""
+    from bench import results
+
+    kept = [r for r in results.load() if r["benchmark"] == NAME
+            and r["metric"] != results.ERROR_METRIC and not r["metric"].startswith("onnx_")]
+    scale = kept[0]["scale"] if kept else (
+        f"simulate(customers={CUSTOMERS}, days={DAYS}, seed={SEED}, end_date={END_DATE}, "
+        f"dirty_fraction=0): the first {ONNX_TEXTS:,} of {data.texts:,} in-scope notes")
+
+    def add(metric: str, value: Any, unit: str, **baseline: Any) -> dict[str, Any]:
+        return row(NAME, metric, value, unit, scale=scale, measured_at=ctx.measured_at, **baseline)
+
+    return kept + onnx_figures(add, onnx)
+
+
 def run(ctx: Context) -> list[dict[str, Any]]:
     ctx.log("embeddings: asset vs bare SentenceTransformer.encode, no-change re-run, HNSW build "
             "and search")
@@ -625,6 +643,8 @@ def run(ctx: Context) -> list[dict[str, Any]]:
     models = load_models(ctx, data.warmup)
     onnx = onnx_backends(ctx, onnx_texts(data), data.queries, models.bare, models.encode_kwargs,
                          data.warmup)
+    if getattr(ctx.options, "embeddings_onnx_only", False):
+        return onnx_only(ctx, data, onnx)
     with fresh_server("bench-embeddings-") as url:
         with psycopg.connect(url) as conn:
             version = conn.execute("show server_version").fetchone()[0]
