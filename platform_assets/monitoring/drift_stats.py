@@ -10,7 +10,8 @@ plus its live metric over the outcomes known so far. A PSI above PSI_WARN is `wa
 spec's `psi_threshold` (0.25, the gate's) `alert`; the spec's `drift_exempt` features (the
 calendar) are `exempt`. The `drift_alerts` sensor alerts on `alert` rows.
 
-The reference is built once per model (`monitoring.drift_reference`) and is NOT the training
+The reference is built once per model version (`monitoring.drift_reference`), by the weekly
+run's model step (a night builds it for a scoring model that has none), and is NOT the training
 rows: the feature view rows over the as-of window of the model's dataset's test split (and the
 model's scores of those rows), one distribution per ISO weekday, and a day is compared with its
 own weekday. Measured on the demo database (scale S, seed 7) over the ordinary days after each
