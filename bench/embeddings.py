@@ -626,9 +626,9 @@ def onnx_only(ctx: Context, data: Data, onnx: dict[str, Any]) -> list[dict[str, 
 
     kept = [r for r in results.load() if r["benchmark"] == NAME
             and r["metric"] != results.ERROR_METRIC and not r["metric"].startswith("onnx_")]
-    scale = kept[0]["scale"] if kept else (
-        f"simulate(customers={CUSTOMERS}, days={DAYS}, seed={SEED}, end_date={END_DATE}, "
-        f"dirty_fraction=0): the first {ONNX_TEXTS:,} of {data.texts:,} in-scope notes")
+    scale = (f"ONNX: simulate(customers={CUSTOMERS}, days={DAYS}, seed={SEED}, "
+             f"end_date={END_DATE}, dirty_fraction=0): the first {ONNX_TEXTS:,} of "
+             f"{data.texts:,} in-scope notes")
 
     def add(metric: str, value: Any, unit: str, **baseline: Any) -> dict[str, Any]:
         return row(NAME, metric, value, unit, scale=scale, measured_at=ctx.measured_at, **baseline)
