@@ -96,6 +96,12 @@ them is measured too (`bench_analysts_peak_rss_mib`). Dashboards: each view is r
 and concurrently (3 times each, median), then each dashboard query of the README runs while
 another connection refreshes the views concurrently in a loop. A run resumed with
 `--load-resume` keeps the figures of the phases it had finished (their `measured_at`).
+`first_nightly_*` rows, where present, are the before figure of a change measured in the same
+run: the 2026-12-04 scale-M night as first measured, when the first night after
+`weekly_training` built the new models' drift references (545 s of `feature_stats_daily`); that
+phase's report was set aside in the state file, the building moved to the weekly run's model
+step, and the resumed run measured the same day's night again (`nightly_*`, the references in
+place, the day's notes already embedded). A fresh run has no `first_nightly_*` rows.
 """
 
 
