@@ -23,7 +23,7 @@ demo: install  ## set up, simulate scale S, materialize everything, print what w
 PYTEST_WORKERS ?= 2
 
 test: install  ## the whole suite (slow tests included) against a throwaway embedded Postgres
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 
 test-fast: install
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile -m "not slow"

@@ -19,7 +19,6 @@ from platform_assets.models.actor import run_actor
 from platform_assets.models.specs import MODEL_SPECS, ModelSpec
 from platform_assets.models.train import fingerprint, fit, load_dataset
 from platform_assets.models.verify import ARTIFACT_VERIFIES, verify_artifact
-from platform_assets.monitoring.drift_stats import ensure_reference
 from platform_assets.resources import ArtifactStore, PostgresResource
 
 
@@ -89,6 +88,10 @@ def _model_asset(spec: ModelSpec) -> dg.AssetsDefinition:
             # The drift reference (what the nightly PSI compares with) is built with the
             # version, in the weekly run: built by the first night after it instead, it cost
             # that night minutes at scale M (bench platform_load).
+            # Imported here: monitoring reads models (the registry, artifacts, scoring), so a
+            # module-level import back would tie the two domains in a cycle.
+            from platform_assets.monitoring.drift_stats import ensure_reference
+
             if problem := ensure_reference(conn, spec, row, run_id):
                 context.log.warning(problem)
         test = row.test_metrics
