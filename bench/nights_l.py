@@ -5,7 +5,7 @@ history is loaded directly, by cloning:
 
 - `simulate`, `backfill`, `weekly`, `advance` (the seed): a fresh embedded Postgres and
   PLATFORM_HOME in the run dir; `--nights-base-customers` (2,000) simulated over `--nights-days`
-  + 1 days ending E = 2026-11-22 (`simulate_history`), the ops tables as they stood at E 00:00
+  + 1 days ending E = 2026-11-19, a Thursday (`simulate_history`), the ops tables as they stood at E 00:00
   UTC written to ops and those at E+1 00:00 kept as Parquet in the run dir; `nightly_refresh`
   over [E - days, E - 1] as one run (measured child, as in platform_load); `weekly_training`, so
   production models exist; then ops replaced by the E+1 cut, so day E's changes wait in the
@@ -55,7 +55,9 @@ from platform_assets.settings import PROJECT_ROOT
 NAME = "nights_l"
 DEFAULT_RUN_DIR = Path(tempfile.gettempdir()) / "bench-nights-l"
 STATE = "state.json"
-END = date(2026, 11, 22)  # E: fixed, so every run of a scale loads the same history
+# E: fixed, so every run of a scale loads the same history; a weekday, as the simulator's routes
+# and events are: a Sunday night (the first runs' E, 2026-11-22) lands a twentieth of a weekday's.
+END = date(2026, 11, 19)
 SCALE_L = (200_000, 365)
 LOG_MIN_MS = 100  # the nightly's statements at least this slow are logged
 EXPLAINED = 3  # plans published: the slowest statements that can run again

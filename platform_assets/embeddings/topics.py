@@ -327,14 +327,14 @@ def assign(conn: psycopg.Connection, fit: FitRow) -> int:
 
 
 def scope_counts(
-    conn: psycopg.Connection, fit: FitRow, model_version: str, last_day: str
+    conn: psycopg.Connection, fit: FitRow, model_version: str, first_day: str, last_day: str
 ) -> dict:
-    """How many events of the topic types have a topic under `fit`, no embedding at all, or no
-    vector of the current model version yet."""
+    """How many events of the topic types in [first_day, last_day] have a topic under `fit`, no
+    embedding at all, or no vector of the current model version yet."""
     cursor = conn.execute(
         load_sql("embeddings/topic_scope_counts"),
         {"fit_id": fit.fit_id, "event_types": fit.event_types, "model_version": model_version,
-         "last_day": last_day},
+         "first_day": first_day, "last_day": last_day},
     )
     return dict(zip([d.name for d in cursor.description], cursor.fetchone(), strict=True))
 

@@ -93,7 +93,7 @@ def materialize_topics(
                 continue
             first, rows, _ = write_with_late_changes(conn, VIEW, *days, run_id, fit.fit_id)
             report.written.append(Written(fit, first, days[1], rows, assigned))
-        report.scope = topics.scope_counts(conn, plan.current, model_version, last_day)
+        report.scope = topics.scope_counts(conn, plan.current, model_version, first_day, last_day)
     return report
 
 

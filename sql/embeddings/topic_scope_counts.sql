@@ -1,6 +1,8 @@
--- Complaint-like events up to the end of the range, by what the topic features of the fit in
+-- Complaint-like events of the range's days, by what the topic features of the fit in
 -- force can say about them: with a topic, without an embedding of any model (skipped or not yet
 -- embedded), or without a vector of the current model version (waiting to be embedded by it).
+-- The range's days only: counting every event up to the range's end read all of history each
+-- night (27 s at 100,000 customers x 365 days).
 select
     count(*) as events,
     count(*) filter (where exists (
@@ -15,4 +17,5 @@ select
     )) as without_current_model_version
 from staging.service_events as e
 where e.event_type = any(%(event_types)s)
+  and e.service_date >= %(first_day)s::timestamp at time zone 'UTC'
   and e.service_date < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'

@@ -179,20 +179,23 @@ def test_a_label_at_noon_never_sees_that_days_events(conn, history, model_versio
 
 def test_partition_edges_equal_the_whole_history(conn, history, model_version):
     first, last = history
-    materialize_topics(conn, TopicSettings(), model_version, first, last)
+    whole = materialize_topics(conn, TopicSettings(), model_version, first, last)
     expected = _rows(conn, first, last)
     conn.execute(f"truncate {VIEW.table}")
-    day = date.fromisoformat(first)
+    day, scope = date.fromisoformat(first), {}
     while day.isoformat() <= last:  # then partition ranges of 9 days (the fit is reused)
         end = min(day + timedelta(days=8), date.fromisoformat(last))
         report = materialize_topics(
             conn, TopicSettings(), model_version, day.isoformat(), end.isoformat()
         )
         assert not report.plan.created
+        scope = {k: scope.get(k, 0) + v for k, v in report.scope.items()}
         day = end + timedelta(days=1)
     got = _rows(conn, first, last)
     assert len(expected) > 1000
     pd.testing.assert_frame_equal(got, expected)
+    # The scope counts are the range's events (not all history's): the ranges add up to the whole.
+    assert scope == whole.scope and whole.scope["events"] > 0
 
 
 def _fit_rows(conn, fit_id: str) -> str:
