@@ -6,9 +6,9 @@ history is loaded directly, by cloning:
 - `simulate`, `backfill`, `weekly`, `advance` (the seed): a fresh embedded Postgres and
   PLATFORM_HOME in the run dir; `--nights-base-customers` (2,000) simulated over `--nights-days`
   + 1 days ending E = 2026-11-19, a Thursday (`simulate_history`), the ops tables as they stood
-  at E 00:00 UTC written to ops and those at E+1 00:00 kept as Parquet in the run dir; `nightly_refresh`
-  over [E - days, E - 1] as one run (measured child, as in platform_load); `weekly_training`, so
-  production models exist; then ops replaced by the E+1 cut, so day E's changes wait in the
+  at E 00:00 UTC written to ops and those at E+1 00:00 kept as Parquet in the run dir;
+  `nightly_refresh` over [E - days, E - 1] as one run (measured child, as in platform_load);
+  `weekly_training`, so production models exist; then ops replaced by the E+1 cut, so day E's changes wait in the
   source as they would for the night of E. (Backfilling from the final state instead would
   reject most of the history: a vehicle's odometer changes daily, so its last version is E's,
   and every route and event of the backfill would point at a vehicle not yet landed.)
