@@ -4,14 +4,15 @@ The simulator cannot hold L in memory and a year of nightly backfill at L is rul
 history is loaded directly, by cloning:
 
 - `simulate`, `backfill`, `weekly`, `advance` (the seed): a fresh embedded Postgres and
-  PLATFORM_HOME in the run dir; `--nights-base-customers` (2,000) simulated over `--nights-days`
-  + 1 days ending E = 2026-11-19, a Thursday (`simulate_history`), the ops tables as they stood
-  at E 00:00 UTC written to ops and those at E+1 00:00 kept as Parquet in the run dir;
+  PLATFORM_HOME in the run dir; `--nights-base-customers` (2,000) simulated over `--nights-days` +
+  1 days ending E = 2026-11-19, a Thursday (`simulate_history`), the ops tables as they stood at E
+  00:00 UTC written to ops and those at E+1 00:00 kept as Parquet in the run dir;
   `nightly_refresh` over [E - days, E - 1] as one run (measured child, as in platform_load);
-  `weekly_training`, so production models exist; then ops replaced by the E+1 cut, so day E's changes wait in the
-  source as they would for the night of E. (Backfilling from the final state instead would
-  reject most of the history: a vehicle's odometer changes daily, so its last version is E's,
-  and every route and event of the backfill would point at a vehicle not yet landed.)
+  `weekly_training`, so production models exist; then ops replaced by the E+1 cut, so day E's
+  changes wait in the source as they would for the night of E. (Backfilling from the final state
+  instead would reject most of the history: a vehicle's odometer changes daily, so its last
+  version is E's, and every route and event of the backfill would point at a vehicle not yet
+  landed.)
 - `multiply`: `bench/multiply.py` adds `--nights-factor` - 1 copies of every per-entity row, in
   set-based SQL inside Postgres, ids remapped the same way in every table (ops, staging and its
   history, the feature views, the note vectors, open rejections, deletes, predictions); each
