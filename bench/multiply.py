@@ -37,7 +37,7 @@ COPY_EXTRA = (("quality", "rejected_rows"), ("quality", "deleted_rows"), ("ml", 
 # Metadata in the copied schemas: one row per view, day, fit or run, not per entity.
 SKIP = frozenset({
     ("ops", "simulation_runs"), ("features", "registry"), ("features", "day_fingerprints"),
-    ("vectors", "topics"), ("vectors", "topic_fits"),
+    ("vectors", "topics"), ("vectors", "topic_fits"), ("vectors", "coverage"),
 })
 # Text columns that hold an entity's id (mapped like a uuid) and text *_id columns that name a
 # run, a load or a topic fit (the same in every copy). A new text *_id column must be put in one

@@ -60,6 +60,7 @@ def _embedding_metadata(report: store.EmbedReport, index: store.IndexState, mode
         "truncated": report.truncated,
         "stale_not_written": report.stale,
         "coverage_missing": report.coverage_missing,
+        "coverage_counted_over": report.coverage_counted,
         "texts_per_s": report.texts_per_s,
         "encode_s": round(report.encode_s, 3),
         "model": report.model,

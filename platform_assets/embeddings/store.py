@@ -4,7 +4,9 @@ Postgres decides what needs work (md5 of each description against the stored che
 and model_version), so a re-run of a finished range sends no text to the model. Vectors are kept
 per (event, model_version): a new model version fills in beside the old one, the range's events
 first and up to `coverage_batch` older ones per run, so the topic fits reading the old vectors
-keep working until the new version covers every note. The vectors are
+keep working until the new version covers every note. Once a version covers every note up to a
+partition (`vectors.coverage`), later runs count only their own partitions: a note changes only by
+landing in a newer one; a full count confirms it every `VERIFY_DAYS`. The vectors are
 computed chunk by chunk and staged by binary COPY into a temporary table; only then, in one
 short transaction, are they upserted with their metadata and the skip reasons. A crash before
 that commit leaves the previous vectors untouched and readable.
@@ -37,11 +39,16 @@ SQL_NAMES = (
     "embeddings/create_candidates",
     "embeddings/create_staged",
     "embeddings/candidates",
+    "embeddings/coverage_state",
     "embeddings/coverage_candidates",
     "embeddings/texts",
     *_WRITE_SQL,
     "embeddings/create_index",
+    "embeddings/record_coverage",
 )
+# A recorded coverage is trusted this long before a run counts over all history again (it also
+# catches what no run could see: a vector deleted by hand, a race between two ranges' records).
+VERIFY_DAYS = 7
 
 
 @dataclass
@@ -59,6 +66,7 @@ class EmbedReport:
     stale: int = 0
     encode_s: float = 0.0
     coverage_missing: int | None = None  # in-scope events still without a vector of this version
+    coverage_counted: str = "all history"  # or "range": the partitions before it were covered
 
     @property
     def texts_per_s(self) -> float | None:
@@ -108,17 +116,20 @@ def embed_range(
         "first_partition": first_partition,
         "last_partition": last_partition,
         "event_types": event_types,
+        "scope": sorted(event_types),
         "model": model.name(),
         "model_version": model.model_version(),
         "run_id": run_id,
+        "verify_days": VERIFY_DAYS,
     }
     report = EmbedReport(model=params["model"], model_version=params["model_version"])
+    covered = conn.execute(load_sql("embeddings/coverage_state"), params).fetchone()[0]
     conn.execute(load_sql("embeddings/drop_work_tables"))
     try:
         conn.execute(load_sql("embeddings/create_candidates"))
         conn.execute(load_sql("embeddings/create_staged"))
         conn.execute(load_sql("embeddings/candidates"), params)
-        if coverage_batch:
+        if coverage_batch and not covered:
             conn.execute(load_sql("embeddings/coverage_candidates"), params)
         _count(conn, report)
         dimensions = check_model_dimensions(conn, model) if report.embedded else None
@@ -129,9 +140,16 @@ def embed_range(
         )
     finally:
         conn.execute(load_sql("embeddings/drop_work_tables"))
-    _, report.coverage_missing = coverage(
-        conn, params["model_version"], event_types, last_partition
-    )
+    if covered:
+        report.coverage_counted = "range"
+        report.coverage_missing = conn.execute(
+            load_sql("embeddings/coverage_range"), params).fetchone()[0]
+    else:
+        _, report.coverage_missing = coverage(
+            conn, params["model_version"], event_types, last_partition
+        )
+    conn.execute(load_sql("embeddings/record_coverage"),
+                 params | {"missing": report.coverage_missing, "full_count": not covered})
     return report
 
 

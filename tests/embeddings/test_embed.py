@@ -277,3 +277,52 @@ def test_a_text_changed_while_encoding_is_not_written_stale(embedded):
             (event_id,),
         ).fetchone()
         assert stored == current
+
+
+def test_a_covered_version_counts_only_its_range_until_the_weekly_full_count(embedded):
+    # Once every note up to a partition has a vector, a run counts only its own partitions. A gap
+    # no run could see (a vector deleted by hand) waits for the weekly count over all history,
+    # which finds it, and the coverage batch fills it in.
+    url, first, last = embedded
+    with psycopg.connect(url, autocommit=True) as conn:
+        [(through,)] = conn.execute("select complete_through from vectors.coverage").fetchall()
+        gone = conn.execute(
+            "delete from vectors.service_event_embeddings where event_id = ("
+            " select event_id from vectors.service_event_embeddings where partition_key < %s"
+            " order by event_id limit 1) returning event_id", (last,),
+        ).fetchone()[0]
+    assert through == last
+
+    trusted = event_counts(materialize(url, embedding_assets, last, last))
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("update vectors.coverage set verified_at = now() - interval '8 days'")
+    counted = event_counts(materialize(url, embedding_assets, last, last))
+
+    assert trusted["coverage_counted_over"] == "range"
+    assert (trusted["embedded"], trusted["coverage_missing"]) == (0, 0)
+    assert counted["coverage_counted_over"] == "all history"
+    assert (counted["embedded"], counted["coverage_missing"]) == (1, 0)
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert conn.execute("select count(*) from vectors.service_event_embeddings"
+                            " where event_id = %s", (gone,)).fetchone()[0] == 1
+        assert conn.execute("select verified_at > now() - interval '1 hour', complete_through"
+                            " from vectors.coverage").fetchone() == (True, last)
+
+
+def test_a_note_left_without_a_vector_forgets_the_coverage(embedded):
+    # The weekly count finds a note of an old partition without a vector and, with no coverage
+    # batch to fill it in, the record is forgotten: the next run counts over all history again.
+    url, first, last = embedded
+    with psycopg.connect(url, autocommit=True) as conn:
+        add_event(conn, "bin lid broken again", day=first, partition_key=first)
+        conn.execute("update vectors.coverage set verified_at = now() - interval '8 days'")
+    no_batch = {"embeddings__service_event_embeddings": {"config": {"coverage_batch": 0}}}
+
+    found = event_counts(materialize(url, embedding_assets, last, last, config=no_batch))
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute("select count(*) from vectors.coverage").fetchone()[0]
+    again = event_counts(materialize(url, embedding_assets, last, last, config=no_batch))
+
+    assert (found["coverage_counted_over"], found["coverage_missing"]) == ("all history", 1)
+    assert rows == 0
+    assert (again["coverage_counted_over"], again["coverage_missing"]) == ("all history", 1)
