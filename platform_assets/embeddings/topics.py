@@ -27,14 +27,14 @@ import numpy as np
 import psycopg
 from psycopg import sql
 
-from platform_assets.db.sql import load_sql
+from platform_assets.db.sql import compose, load_sql
 from platform_assets.embeddings.scope import (
     EMBEDDING_COLUMN,
     EMBEDDINGS_TABLE,
     MAX_TOPICS,
     TOPIC_EVENT_TYPES,
 )
-from platform_assets.embeddings.store import column_dimensions, coverage
+from platform_assets.embeddings.store import VERIFY_DAYS, column_dimensions, coverage
 from platform_assets.embeddings.vector_copy import read_vectors
 
 _TOPICS = sql.Identifier("vectors", "topics")
@@ -244,11 +244,14 @@ def prepare(
 
 
 def bridge(conn: psycopg.Connection, fit: FitRow, model_version: str) -> None:
-    """Give `fit` centroids in `model_version`'s space, once (see bridge_topics.sql)."""
+    """Give `fit` centroids in `model_version`'s space, once (see bridge_topics.sql); its next
+    assignment looks at every event, since any may now have a vector the fit can read."""
     conn.execute(
         load_sql("embeddings/bridge_topics"),
         {"fit_id": fit.fit_id, "model_version": model_version, "native": fit.model_version},
     )
+    conn.execute("update vectors.topic_fits set assigned_through = null where fit_id = %s",
+                 (fit.fit_id,))
 
 
 def _fit(
@@ -317,12 +320,35 @@ def _write_topics(conn, fit: FitRow, centroids, labels) -> None:
                             fit.event_types, cutoff, vector))
 
 
-def assign(conn: psycopg.Connection, fit: FitRow) -> int:
-    """Give every in-scope embedded event its topic under `fit`; return the rows changed."""
-    params = {"fit_id": fit.fit_id, "event_types": fit.event_types, "native": fit.model_version}
-    conn.execute(load_sql("embeddings/drop_stale_topics"), params)
-    assigned = conn.execute(load_sql("embeddings/assign_topics"), params).rowcount
+def assign(conn: psycopg.Connection, fit: FitRow, first_day: str, last_day: str) -> int:
+    """Give the in-scope embedded events their topic under `fit`; return the rows changed.
+
+    When the fit's assignments are up to date through the day before the range (and a full pass
+    confirmed them within `VERIFY_DAYS`), only the events the range's partitions touched are
+    looked at: an event changes only in the partitions of the run that changes it. Otherwise
+    every event is (a new fit, a bridged one, a gap, the weekly pass). Runs in the caller's
+    transaction, which holds the topic view's lock."""
+    params = {"fit_id": fit.fit_id, "event_types": fit.event_types, "native": fit.model_version,
+              "first_partition": first_day, "last_partition": last_day,
+              "verify_days": VERIFY_DAYS}
+    only_touched = conn.execute(load_sql("embeddings/assignment_state"), params).fetchone()[0]
+    filters = {"drop_stale_topics": sql.SQL(""), "assign_topics": sql.SQL("")}
+    if only_touched:
+        conn.execute("drop table if exists topic_touched")
+        conn.execute(load_sql("embeddings/create_touched"), params)
+        conn.execute("analyze topic_touched")
+        filters = {name: sql.SQL("and {}.event_id in (select event_id from topic_touched)")
+                   .format(sql.Identifier(alias))
+                   for name, alias in (("drop_stale_topics", "a"), ("assign_topics", "v"))}
+    conn.execute(compose("embeddings/drop_stale_topics", touched=filters["drop_stale_topics"]),
+                 params)
+    assigned = conn.execute(
+        compose("embeddings/assign_topics", touched=filters["assign_topics"]), params
+    ).rowcount
     conn.execute(load_sql("embeddings/topic_sizes"), params)
+    conn.execute(load_sql("embeddings/record_assignment"), params | {"full_pass": not only_touched})
+    if only_touched:
+        conn.execute("drop table topic_touched")
     return assigned
 
 
@@ -344,5 +370,6 @@ FIT_SQL = (
     "embeddings/current_fit", "embeddings/live_fits", "embeddings/first_note_day",
     "embeddings/topic_fit_inputs", "embeddings/record_fit", "embeddings/label_texts",
     "embeddings/bridge_topics", "embeddings/drop_stale_topics", "embeddings/assign_topics",
-    "embeddings/topic_sizes", "embeddings/coverage",
+    "embeddings/topic_sizes", "embeddings/coverage", "embeddings/assignment_state",
+    "embeddings/create_touched", "embeddings/record_assignment",
 )

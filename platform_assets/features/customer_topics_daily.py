@@ -87,7 +87,7 @@ def materialize_topics(
             return TopicReport(None, pending=str(pending))
         report = TopicReport(plan)
         for fit in topics.live_fits(conn, plan.current, VIEW.name):
-            assigned = topics.assign(conn, fit)
+            assigned = topics.assign(conn, fit, first_day, last_day)
             days = _days(fit, plan.created and fit == plan.current, first_day, last_day)
             if days is None:
                 continue

@@ -1,7 +1,8 @@
 -- Removes one fit's topic assignments of events that left its scope: no vector in any space the
--- fit has centroids in (emptied text), or an event type outside the topic scope.
+-- fit has centroids in (emptied text), an event type outside the topic scope, or a deleted event.
+-- The touched filter limits it to the events a run touched, as in assign_topics.
 delete from vectors.event_topics as a
-where a.fit_id = %(fit_id)s
+where a.fit_id = %(fit_id)s {touched}
   and not exists (
       select 1
       from vectors.service_event_embeddings as v

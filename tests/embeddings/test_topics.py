@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pandas as pd
 import psycopg
 import pytest
-from embedding_data import EMBEDDED, clone, embedded_template, materialize
+from embedding_data import EMBEDDED, add_event, clone, embedded_template, materialize
 
 from platform_assets.embeddings.model import EmbeddingModel
 from platform_assets.embeddings.scope import EMBEDDED_EVENT_TYPES, MAX_TOPICS
@@ -309,3 +309,46 @@ def test_labels_name_what_sets_a_topic_apart():
     assert "smell" in labels[0] and "billed" in labels[1] and "lid" in labels[2]
     assert all(len(label.split(", ")) == 2 for label in labels)
     assert label_topics([["12 34", "the of"]]) == ["(no words)"]
+
+
+def _assignments(conn) -> list[tuple]:
+    return conn.execute(
+        "select fit_id, event_id, topic_id, distance, model_version from vectors.event_topics"
+        " order by fit_id, event_id"
+    ).fetchall()
+
+
+def test_a_night_assigns_only_its_partitions_events_and_agrees_with_a_full_pass(
+    conn, history, model_version
+):
+    # The night of `last` after a full pass through the day before: a new note, an old event
+    # re-typed out of the topic scope and an old event deleted, all landing in `last`, and one
+    # old event changed behind the runs' back (in an old partition: no run could see it).
+    first, last = history
+    before = (date.fromisoformat(last) - timedelta(days=1)).isoformat()
+    fit = materialize_topics(conn, TopicSettings(), model_version, first, before).plan.current
+    old = [row[0] for row in conn.execute(
+        "select a.event_id from vectors.event_topics as a join staging.service_events as e"
+        " on e.id = a.event_id where e.partition_key < %s order by a.event_id limit 3", (before,))]
+    new = add_event(conn, "overflowing bin, smells awful, third complaint this week",
+                    day=last, partition_key=last)
+    conn.execute("update staging.service_events set event_type = 'pickup', partition_key = %s"
+                 " where id = %s", (last, old[0]))
+    conn.execute("delete from staging.service_events where id = %s", (old[1],))
+    conn.execute("insert into quality.deleted_rows (source_table, source_id, partition_key,"
+                 " load_id, deleted_at) values ('service_events', %s, %s, 'test', now())",
+                 (str(old[1]), last))
+    conn.execute("update staging.service_events set event_type = 'pickup' where id = %s",
+                 (old[2],))
+    embed_range(conn, EmbeddingModel(), last, last, list(EMBEDDED_EVENT_TYPES))
+
+    materialize_topics(conn, TopicSettings(), model_version, last, last)
+    night = {row[1]: row for row in _assignments(conn) if row[0] == fit.fit_id}
+    conn.execute("update vectors.topic_fits set assigned_verified_at = now() - interval '8 days'")
+    materialize_topics(conn, TopicSettings(), model_version, last, last)
+    weekly = {row[1]: row for row in _assignments(conn) if row[0] == fit.fit_id}
+
+    assert new in night and old[0] not in night and old[1] not in night
+    assert old[2] in night  # unseen until the weekly full pass
+    assert old[2] not in weekly and set(weekly) == set(night) - {old[2]}
+    assert all(weekly[event] == night[event] for event in weekly)
