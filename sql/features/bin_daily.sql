@@ -2,10 +2,13 @@
 -- was installed and not yet removed. Windows end with the day; values are valid from its end
 -- (feature_ts = day + 1, UTC). Reads 89 days before first_day so every window is complete. The
 -- bin's type, capacity and status are read as of feature_ts from staging history; a removal
--- counts from the version's updated_at (the change that removed it).
+-- counts from the version's updated_at (the change that removed it). The bins x days grid starts
+-- 27 days before first_day (the 28-day windows); the days before it only feed the last service
+-- and the last event, one value per bin (before_grid): a grid of 89 days made one night's bins 3x
+-- the rows to sort (128 s of a night at 100,000 customers, bench nights_l).
 with days as (
     select d::date as day
-    from generate_series(%(first_day)s::date - 89, %(last_day)s::date, interval '1 day') as d
+    from generate_series(%(first_day)s::date - 27, %(last_day)s::date, interval '1 day') as d
 ),
 bins as (  -- every bin (or each entity asked for) with a version valid in the range
     select distinct h.id as bin_id
@@ -34,6 +37,15 @@ daily as (
       and e.service_date < (%(last_day)s::date + 1)::timestamp at time zone 'UTC'
     group by 1, 2
 ),
+before_grid as (
+    select
+        bin_id,
+        max(case when pickups > 0 then day end) as last_service_day,
+        max(last_ts) as last_event_ts
+    from daily
+    where day < %(first_day)s::date - 27
+    group by bin_id
+),
 windowed as (
     select
         b.bin_id, d.day,
@@ -46,12 +58,15 @@ windowed as (
         sum(coalesce(x.pickups, 0)) over w28 as pickups_28d,
         (sum(coalesce(x.kg, 0)) over w7)::float8 as kg_collected_7d,
         (sum(coalesce(x.kg, 0)) over w28)::float8 as kg_collected_28d,
-        -- running maxima (cheap: the frame only grows), capped to 90 days below
-        max(case when x.pickups > 0 then d.day end) over so_far as last_service_day,
-        max(x.last_ts) over so_far as last_event_ts
+        -- running maxima (cheap: the frame only grows) over the grid and the days before it,
+        -- capped to 90 days below
+        greatest(max(case when x.pickups > 0 then d.day end) over so_far, p.last_service_day)
+            as last_service_day,
+        greatest(max(x.last_ts) over so_far, p.last_event_ts) as last_event_ts
     from bins as b
     cross join days as d
     left join daily as x on x.bin_id = b.bin_id and x.day = d.day
+    left join before_grid as p on p.bin_id = b.bin_id
     window
         w7 as (partition by b.bin_id order by d.day rows between 6 preceding and current row),
         w28 as (partition by b.bin_id order by d.day rows between 27 preceding and current row),

@@ -178,3 +178,27 @@ def test_the_newest_registry_row_is_the_version_written_last(conn):
     assert feature_view_version(conn, view) == second != first
     assert register(conn, view, "code-a", 1.0, variant="a") == first  # the revert
     assert feature_view_version(conn, view) == first
+
+
+def test_a_bin_last_served_before_its_windows_keeps_its_days_since_service(staged, db_url, conn):
+    # The bins x days grid spans the 28-day windows only; an older last pickup or event comes from
+    # the days before the grid and must read the same in a one-day run as in the whole history.
+    first, last = staged
+    view = VIEWS_BY_NAME["bin_daily"]
+    [(bin_id,)] = conn.execute(
+        "select bin_id from staging.service_events where event_type = 'pickup'"
+        " and bin_id is not null group by bin_id order by count(*) desc, bin_id limit 1"
+    ).fetchall()
+    conn.execute("delete from staging.service_events where bin_id = %s"
+                 " and service_date >= %s::date - 40", (bin_id, last))
+    query = ("select days_since_service, source_max_ts, pickups_28d from features.bin_daily"
+             " where bin_id = %s and feature_ts = %s::date + 1")
+
+    write_view(conn, view, first, last)
+    whole = conn.execute(query, (bin_id, last)).fetchone()
+    conn.execute(f"truncate {view.table}")
+    write_view(conn, view, last, last)
+    night = conn.execute(query, (bin_id, last)).fetchone()
+
+    assert night == whole
+    assert 41 <= whole[0] <= 89 and whole[2] == 0
