@@ -103,10 +103,10 @@ target: the night < 15 min.
 def scale_label(state: dict[str, Any]) -> str:
     base, factor, days = state["base_customers"], state["factor"], state["days"]
     customers = base * factor
+    copies = f"{base:,} simulated x {factor} copies"
     if (customers, days) == SCALE_L:
-        return (f"L ({customers:,} customers x {days} days; {base:,} simulated x {factor} "
-                "copies)")
-    return f"{customers}x{days}"
+        return f"L ({customers:,} customers x {days} days; {copies})"
+    return f"{customers:,} customers x {days} days ({copies}; L is {SCALE_L[0]:,} x {SCALE_L[1]})"
 
 
 def _env(home: Path) -> dict[str, str]:
