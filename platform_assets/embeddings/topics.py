@@ -246,12 +246,9 @@ def prepare(
 def bridge(conn: psycopg.Connection, fit: FitRow, model_version: str) -> None:
     """Give `fit` centroids in `model_version`'s space, once (see bridge_topics.sql); its next
     assignment looks at every event, since any may now have a vector the fit can read."""
-    conn.execute(
-        load_sql("embeddings/bridge_topics"),
-        {"fit_id": fit.fit_id, "model_version": model_version, "native": fit.model_version},
-    )
-    conn.execute("update vectors.topic_fits set assigned_through = null where fit_id = %s",
-                 (fit.fit_id,))
+    params = {"fit_id": fit.fit_id, "model_version": model_version, "native": fit.model_version}
+    conn.execute(load_sql("embeddings/bridge_topics"), params)
+    conn.execute(load_sql("embeddings/forget_assignment"), params)
 
 
 def _fit(
@@ -371,5 +368,5 @@ FIT_SQL = (
     "embeddings/topic_fit_inputs", "embeddings/record_fit", "embeddings/label_texts",
     "embeddings/bridge_topics", "embeddings/drop_stale_topics", "embeddings/assign_topics",
     "embeddings/topic_sizes", "embeddings/coverage", "embeddings/assignment_state",
-    "embeddings/create_touched", "embeddings/record_assignment",
+    "embeddings/create_touched", "embeddings/record_assignment", "embeddings/forget_assignment",
 )

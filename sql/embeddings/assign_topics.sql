@@ -1,8 +1,9 @@
 -- The topic of every embedded complaint-like event under one fit: its nearest centroid by
 -- Euclidean distance (what k-means minimises), ties to the lower topic_id, in the fit's own
 -- space when the event has a vector there, else in a later model's space the fit was given
--- centroids in (bridge_topics). Rows that did not change are left alone. The touched
--- filter limits it to the events a run touched when the fit is up to date before its range (assignment_state).
+-- centroids in (bridge_topics). Rows that did not change are left alone. The touched filter
+-- limits it to the events a run touched when the fit is up to date before its range
+-- (assignment_state).
 insert into vectors.event_topics as a (fit_id, event_id, topic_id, distance, model_version)
 select %(fit_id)s, x.event_id, t.topic_id, t.distance, x.model_version
 from (
