@@ -102,16 +102,21 @@ at night waits for the two cores the run is using. Dashboards: each view is refr
 and concurrently (3 times each, median), then each dashboard query of the README runs while
 another connection refreshes the views concurrently in a loop. A run resumed with
 `--load-resume` keeps the figures of the phases it had finished (their `measured_at`).
-`first_nightly_*` rows, where present, are the before figure of a change measured in the same
-run: the 2026-12-04 scale-M night as first measured, when the first night after
-`weekly_training` built the new models' drift references (545 s of `feature_stats_daily`); that
-phase's report was set aside in the state file, the building moved to the weekly run's model
-step, and the resumed run measured the same day's night again (`nightly_*`, the references in
-place, the day's notes already embedded). A fresh run has no `first_nightly_*` rows.
-The backfill before Great Expectations' checks named a query asset's columns under LIMIT 0 (run of
-2026-12-04 14:46, when GX ran each checked query in full, its rows buffered in the run's process,
-once per expectation): 3,551 s, platform peak 6,209 MiB (target < 2048 MiB not met); the
-`backfill_*` rows are after it.
+Before and after. The share outside step compute that opened the issue, 34.6%, was a night of
+a few seconds at 800 customers x 120 days (commit 9635ea0): the time outside steps is close to
+fixed (`nightly_outside_*`: mostly before the first step, i.e. definitions import, run creation,
+planning, resource set-up), so its share falls as the night gets real work. The first scale-M run
+(2026-12-04 14:46) measured the first night after `weekly_training` at 670.6 s, 545 s of it in
+`monitoring/feature_stats_daily` building the three new models' drift references; that build
+moved to the weekly run's model steps (commit 7fa63d4), which is why `weekly_training` went from
+261.7 s there to the `weekly_*` figure here (`models__*` are now its slowest steps). The same
+day's night run again with the references in place took 119.6 s, analyst p95 160.9 ms (p50 2.1
+ms); the nightly statements that read all history were fixed after it (bench nights_l,
+migrations 0018-0020), and the `nightly_*` and `analyst_*` rows are after those fixes. That run's
+backfill, before Great Expectations' checks named a query asset's columns under LIMIT 0 (GX ran
+each checked query in full, its rows buffered in the run's process, once per expectation), took
+3,551 s with a platform peak of 6,209 MiB (target < 2048 MiB not met); the `backfill_*` rows are
+after it.
 """
 
 
