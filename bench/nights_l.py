@@ -98,18 +98,23 @@ table, which keeps its SELECT, the reading part, as it was). `multiply_tables` l
 table's rows before and after and its size; `raw_size_mib_not_copied` is raw.* at base scale. The
 target: the night < 15 min.
 
-Measured below L on the development machine: after the copies at `--nights-factor 50` (100,000
-customers) the database held 38,420 MiB, so L's 100 copies need about 75 GiB before index builds'
-temp files and WAL, and the machine had 77 GiB free. The scale label says what was measured. The
-first such run measured a Sunday (E = 2026-11-22, 1,900 events landed): 613.5 s, of which about 170
-s were statements reading all history (topic assignment 43.3 + 19.9 s, topic scope counts 26.8 s,
-embedding coverage 16.3 + 10.6 s, day fingerprints 25.1 + 15.1 + 14.2 s) and 128.4 s the bin_daily
-insert over a 90-day grid. Those now read only the run's partitions (watermarks in vectors.coverage
-and vectors.topic_fits, migrations 0019-0021), the fingerprints read their days by index and
-bin_daily's grid spans its 28-day windows; the rows here are a Thursday (E = {END}, 33,500 events
-landed) after those changes. What remains grows with the windows: the feature views' inserts over
-90 days of events (customer_daily, customer_topics_daily) and the checks over the days a late
-change reaches back to.
+Measured below a year of L on the development machine: after the copies at `--nights-factor 50`
+(100,000 customers x 365 days) the database held 38,420 MiB, so L's 100 copies of a year need
+about 75 GiB before index builds' temp files and WAL, and the machine had 77 GiB free. The rows
+here keep L's 200,000 customers and shorten the history instead (`--nights-factor 100
+--nights-days 120`, run of 2026-12-05): every window the night computes (90 days at most) is
+full, only the history before the windows is short, and the night must not read that. The year
+at half of L, the same Thursday (run of 2026-12-04), took 399.7 s, 0.9% outside step compute,
+peak 1,058 MiB (Postgres 1,045 MiB), database 38,742 MiB; its slowest statements were the
+customer_daily insert 57.6 s, bin_daily 52.8 s, customer_topics_daily 37.9 s. The first such run
+measured a Sunday (E = 2026-11-22, 1,900 events landed): 613.5 s, of which about 170 s were
+statements reading all history (topic assignment 43.3 + 19.9 s, topic scope counts 26.8 s,
+embedding coverage 16.3 + 10.6 s, day fingerprints 25.1 + 15.1 + 14.2 s) and 128.4 s the
+bin_daily insert over a 90-day grid. Those now read only the run's partitions (watermarks in
+vectors.coverage and vectors.topic_fits, migrations 0019-0021), the fingerprints read their days
+by index and bin_daily's grid spans its 28-day windows. What remains grows with the windows: the
+feature views' inserts over 90 days of events (customer_daily, customer_topics_daily) and the
+checks over the days a late change reaches back to.
 """
 
 
